@@ -1,0 +1,59 @@
+"""Answering: retrieved hits → an ``Answer`` with numbered, cited sources."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..retrieval import Hit
+
+ABSTAIN_TEXT = "The indexed documents do not answer this question."
+EXCERPT_CHARS = 300
+
+
+@dataclass
+class Source:
+    """A numbered source of an answer; ``[n]`` in the answer text points to it."""
+
+    n: int
+    source: str
+    title: str
+    cluster: str | None
+    page: int | None
+    section: str | None
+    score: float
+    excerpt: str
+
+    @classmethod
+    def from_hit(cls, n: int, hit: Hit) -> Source:
+        """Source number ``n`` made from a retrieved chunk."""
+        text = " ".join(hit.text.split())
+        excerpt = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        meta = hit.metadata
+        return cls(n=n, source=meta.get("source", ""), title=meta.get("title", ""),
+                   cluster=meta.get("cluster"), page=meta.get("page"),
+                   section=meta.get("section") or None, score=round(float(hit.score), 4),
+                   excerpt=excerpt)
+
+
+@dataclass
+class Answer:
+    """An answer: text with ``[n]`` markers, whether the bot abstained, and the sources."""
+
+    text: str
+    abstained: bool
+    sources: list[Source]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The answer as the JSON the CLI prints: answer, abstained, sources."""
+        return {"answer": self.text, "abstained": self.abstained,
+                "sources": [asdict(s) for s in self.sources]}
+
+    @property
+    def cited(self) -> list[Source]:
+        """The sources the text cites."""
+        import re
+
+        numbers = {int(n) for n in re.findall(r"\[(\d+)\]", self.text)}
+        return [s for s in self.sources if s.n in numbers]

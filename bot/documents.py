@@ -1,0 +1,469 @@
+"""Loading: one file → one ``Document`` of text blocks with metadata.
+
+Supported: Markdown (YAML front-matter becomes metadata), plain text, HTML (main text only),
+PDF (text per page, page numbers kept) and DOCX (headings and lists kept). Any file may have a
+sidecar ``NAME.EXT.meta.yaml`` whose keys override the metadata found in the file itself.
+A file that cannot be read raises ``LoadError`` with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import LoadError
+
+METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative")
+SIDECAR_SUFFIX = ".meta.yaml"
+IGNORE_FILE = ".clusterbotignore"
+
+
+@dataclass
+class Block:
+    """A paragraph, list item, table row or heading-less run of text, with its place."""
+
+    text: str
+    section: tuple[str, ...] = ()
+    page: int | None = None
+
+
+@dataclass
+class Document:
+    """A loaded file: its text blocks and its metadata (``source`` is relative to the corpus)."""
+
+    source: str
+    title: str
+    blocks: list[Block]
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """All text of the document, blocks separated by blank lines."""
+        return "\n\n".join(block.text for block in self.blocks)
+
+
+@dataclass
+class _Parsed:
+    blocks: list[Block]
+    title: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+# ---------------------------------------------------------------- text decoding and helpers
+
+
+def decode_text(data: bytes) -> str:
+    """Decode bytes as UTF-8, else Windows-1252/Latin-1; refuse binary content."""
+    if b"\x00" in data[:65536]:
+        raise LoadError("binary content, not text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("cp1252", errors="replace")
+        if text.count("\ufffd") > len(text) // 100:
+            text = data.decode("latin-1")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\n\r\t\f")
+    if sample and (controls / len(sample) > 0.02 or sample.count("\ufffd") / len(sample) > 0.05):
+        raise LoadError("binary content, not text")
+    return text
+
+
+def _clean(text: str) -> str:
+    return re.sub(r"[ \t\u00a0]+", " ", text).strip()
+
+
+def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    match = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S)
+    if not match:
+        return {}, text
+    try:
+        meta = yaml.safe_load(match.group(1)) or {}
+    except yaml.YAMLError as exc:
+        raise LoadError(f"invalid YAML front-matter: {str(exc).splitlines()[0]}") from None
+    if not isinstance(meta, dict):
+        raise LoadError("front-matter is not a mapping of keys to values")
+    return meta, text[match.end() :]
+
+
+_MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+
+
+def _parse_lines(text: str, heading_of: Callable[[list[str], int], int | None]) -> _Parsed:
+    """Shared line parser: ``heading_of(lines, i)`` gives a heading level for line i or None."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    title: str | None = None
+    stack: list[tuple[int, str]] = []
+    paragraph: list[str] = []
+
+    def flush() -> None:
+        if paragraph:
+            body = _clean(" ".join(paragraph))
+            if body:
+                blocks.append(Block(body, tuple(h for _, h in stack)))
+            paragraph.clear()
+
+    in_fence = False
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        if stripped.startswith("```"):
+            in_fence = not in_fence
+            continue
+        level = None if in_fence else heading_of(lines, i)
+        if level is not None:
+            flush()
+            heading = _clean(_MD_HEADING.sub(r"\2", stripped))
+            if title is None and not blocks and level == 1:
+                title = heading
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+        elif not stripped or re.fullmatch(r"\|?[\s:|-]+\|?", stripped) and "-" in stripped:
+            flush()
+        elif _LIST_ITEM.match(line) or stripped.startswith("|"):
+            flush()
+            paragraph.append(_LIST_ITEM.sub("- ", stripped) if _LIST_ITEM.match(line) else
+                             " | ".join(c.strip() for c in stripped.strip("|").split("|")))
+            flush()
+        elif paragraph and paragraph[-1].startswith("- ") and line[:1] in " \t":
+            paragraph.append(stripped)
+        else:
+            paragraph.append(stripped)
+    flush()
+    return _Parsed(blocks, title)
+
+
+# ---------------------------------------------------------------- one parser per format
+
+
+def parse_markdown(data: bytes) -> _Parsed:
+    """Markdown: front-matter → metadata, ``#`` headings → sections, paragraphs and list items."""
+    meta, body = _split_front_matter(decode_text(data))
+
+    def heading_of(lines: list[str], i: int) -> int | None:
+        match = _MD_HEADING.match(lines[i].strip())
+        return len(match.group(1)) if match else None
+
+    parsed = _parse_lines(body, heading_of)
+    parsed.blocks = [Block(_strip_inline_markdown(b.text), tuple(map(_strip_inline_markdown,
+                                                                     b.section)), b.page)
+                     for b in parsed.blocks]
+    parsed.metadata = meta
+    parsed.title = meta.get("title") or parsed.title
+    return parsed
+
+
+def _strip_inline_markdown(text: str) -> str:
+    """Links become their text; emphasis and code markers go."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    text = re.sub(r"(\*\*|__)(.+?)\1", r"\2", text)
+    text = re.sub(r"(?<![\w*])[*_](?!\s)(.+?)(?<!\s)[*_](?![\w*])", r"\1", text)
+    return text.replace("`", "")
+
+
+def _looks_like_heading(line: str) -> bool:
+    line = line.strip()
+    return (
+        0 < len(line) <= 80
+        and not line.endswith((".", ",", ";", ":", "!", "?"))
+        and not _LIST_ITEM.match(line)
+        and line[0].isupper() | line[0].isdigit()
+        and len(line.split()) <= 12
+    )
+
+
+def parse_text(data: bytes) -> _Parsed:
+    """Plain text: optional front-matter; a short line standing alone is a heading."""
+    meta, body = _split_front_matter(decode_text(data))
+    if max((len(line) for line in body.splitlines()), default=0) > 150:
+        body = re.sub(r"\n(?=\S)", "\n\n", body)  # unwrapped text: one line per paragraph
+
+    def heading_of(lines: list[str], i: int) -> int | None:
+        line = lines[i].strip()
+        before = i == 0 or not lines[i - 1].strip()
+        after = i + 1 >= len(lines) or not lines[i + 1].strip()
+        runs_in = not after and len(line.split()) <= 8 and len(lines[i + 1].strip()) > len(line)
+        if before and (after or runs_in) and _looks_like_heading(line):
+            return 1 if not any(line.strip() for line in lines[:i]) else 2
+        return None
+
+    parsed = _parse_lines(body, heading_of)
+    if parsed.title is None:  # a first line that runs into its paragraph can still be a title
+        first = body.strip().splitlines()[0] if body.strip() else ""
+        if _looks_like_heading(first) and parsed.blocks and parsed.blocks[0].text.startswith(first):
+            parsed.title = first.strip()
+            rest = parsed.blocks[0].text[len(first.strip()) :].strip()
+            parsed.blocks = ([Block(rest)] if rest else []) + parsed.blocks[1:]
+    parsed.metadata = meta
+    parsed.title = meta.get("title") or parsed.title
+    return parsed
+
+
+_HTML_DROP = ["script", "style", "noscript", "nav", "footer", "header", "aside", "form",
+              "iframe", "svg", "template", "button", "select"]
+_HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquote", "tr",
+                "dt", "dd", "figcaption", "caption"]
+
+
+def parse_html(data: bytes) -> _Parsed:
+    """HTML: the main content only; navigation, header, footer, scripts and styles dropped."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(decode_text(data), "lxml")
+    title_tag = soup.find("title")
+    title = _clean(title_tag.get_text()) if title_tag else None
+    meta: dict[str, Any] = {}
+    for tag in soup.find_all("meta"):
+        name = (tag.get("name") or tag.get("property") or "").lower().removeprefix("dc.")
+        if name in METADATA_KEYS and tag.get("content"):
+            meta[name] = tag["content"]
+        elif name == "keywords" and tag.get("content") and "topics" not in meta:
+            meta["topics"] = tag["content"]
+    for tag in soup.find_all(_HTML_DROP):
+        tag.decompose()
+    for tag in soup.select('[role="navigation"], [role="contentinfo"], [role="banner"]'):
+        tag.decompose()
+    root = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"})
+    root = root or soup.body or soup
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    h1_seen = False
+    for element in root.find_all(_HTML_BLOCKS):
+        if element.find_parent(_HTML_BLOCKS):
+            continue
+        if element.name == "tr":
+            text = " | ".join(_clean(c.get_text(" ")) for c in element.find_all(["td", "th"]))
+        else:
+            text = _clean(element.get_text(" "))
+        if not text:
+            continue
+        if element.name[0] == "h" and element.name[1:].isdigit():
+            level = int(element.name[1])
+            if level == 1 and not h1_seen and not blocks:
+                h1_seen = True
+                title = title or text
+                continue
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+            continue
+        prefix = "- " if element.name == "li" else ""
+        blocks.append(Block(prefix + text, tuple(h for _, h in stack)))
+    if not blocks:
+        text = _clean(root.get_text(" "))
+        blocks = [Block(text)] if text else []
+    return _Parsed(blocks, title, meta)
+
+
+def parse_pdf(data: bytes) -> _Parsed:
+    """PDF: text page by page (page numbers kept); short stand-alone lines become headings."""
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise LoadError("the PDF is encrypted with a password")
+        info = reader.metadata or {}
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except LoadError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
+        raise LoadError(f"damaged PDF ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    meta = {
+        key: str(info[f"/{key.capitalize()}"])
+        for key in METADATA_KEYS
+        if info.get(f"/{key.capitalize()}")
+    }
+    blocks: list[Block] = []
+    section: tuple[str, ...] = ()
+    for number, page_text in enumerate(pages, start=1):
+        lines = [_clean(line) for line in page_text.splitlines()]
+        lines = [line for line in lines if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line,
+                                                                       re.I)]
+        width = max((len(line) for line in lines), default=0)
+        paragraph: list[str] = []
+        for line in lines:
+            short = len(line) < 0.6 * width
+            if not paragraph and _looks_like_heading(line) and short and len(line) < 70:
+                section = (line,)
+                continue
+            if _LIST_ITEM.match(line) and paragraph:
+                blocks.append(Block(" ".join(paragraph), section, number))
+                paragraph = []
+            paragraph.append(_LIST_ITEM.sub("- ", line))
+            if short and line.endswith((".", ":", "!", "?")):
+                blocks.append(Block(" ".join(paragraph), section, number))
+                paragraph = []
+        if paragraph:
+            blocks.append(Block(" ".join(paragraph), section, number))
+    blocks = [Block(re.sub(r"(\w)- (\w)", r"\1\2", b.text), b.section, b.page) for b in blocks]
+    if not blocks:
+        raise LoadError("the PDF has no extractable text (scanned images need OCR first)")
+    title = str(info.title) if getattr(info, "title", None) else None
+    if not title and blocks and blocks[0].section:
+        title = blocks[0].section[0]
+    return _Parsed(blocks, title, meta)
+
+
+def parse_docx(data: bytes) -> _Parsed:
+    """DOCX: paragraphs and tables in order; Heading styles → sections, list styles → items."""
+    import io
+
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    try:
+        document = docx.Document(io.BytesIO(data))
+    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:80]})") from None
+    props = document.core_properties
+    title = props.title or None
+    meta: dict[str, Any] = {}
+    if props.category:
+        meta["type"] = props.category
+    if props.keywords:
+        meta["topics"] = props.keywords
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [_clean(cell.text) for cell in row.cells]
+                if any(cells):
+                    blocks.append(Block(" | ".join(cells), tuple(h for _, h in stack)))
+            continue
+        if tag != "p":
+            continue
+        paragraph = Paragraph(child, document)
+        text = _clean(paragraph.text)
+        if not text:
+            continue
+        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        if style == "Title":
+            title = title or text
+            continue
+        match = re.match(r"Heading (\d)", style)
+        if match:
+            level = int(match.group(1))
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+            continue
+        is_list = "List" in style or child.find(".//{*}numPr") is not None
+        blocks.append(Block(("- " if is_list else "") + text, tuple(h for _, h in stack)))
+    if title is None and stack:
+        title = stack[0][1]
+    return _Parsed(blocks, title, meta)
+
+
+PARSERS: dict[str, Callable[[bytes], _Parsed]] = {
+    ".md": parse_markdown,
+    ".markdown": parse_markdown,
+    ".txt": parse_text,
+    ".html": parse_html,
+    ".htm": parse_html,
+    ".pdf": parse_pdf,
+    ".docx": parse_docx,
+}
+
+
+# ---------------------------------------------------------------- corpus-level API
+
+
+def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
+    """Keep the known metadata keys with clean types: ``year`` int, ``topics`` a list."""
+    meta: dict[str, Any] = {}
+    for key in METADATA_KEYS:
+        value = raw.get(key)
+        if value is None or value == "" or value == []:
+            continue
+        if key == "topics":
+            items = value if isinstance(value, list) else re.split(r"[,;]", str(value))
+            meta[key] = [str(t).strip().lower() for t in items if str(t).strip()]
+        elif key == "year":
+            match = re.search(r"\d{4}", str(value))
+            if match:
+                meta[key] = int(match.group())
+        elif key == "illustrative":
+            meta[key] = value if isinstance(value, bool) else str(value).lower() in {"true", "yes"}
+        else:
+            meta[key] = str(value).strip()
+    return meta
+
+
+def load_document(path: Path, corpus_dir: Path, data: bytes | None = None) -> Document:
+    """Load one file. Raises ``LoadError`` for an unknown type or unreadable content."""
+    parser = PARSERS.get(path.suffix.lower())
+    if parser is None:
+        raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
+    if data is None:
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise LoadError(f"cannot read the file ({exc.strerror})") from None
+    if not data.strip():
+        raise LoadError("empty file")
+    parsed = parser(data)
+    raw_meta = dict(parsed.metadata)
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        try:
+            extra = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise LoadError(f"invalid metadata file {sidecar.name}: {exc}") from None
+        if isinstance(extra, dict):
+            raw_meta.update(extra)
+    title = str(raw_meta.get("title") or parsed.title or "").strip()
+    title = title or path.stem.replace("-", " ").replace("_", " ").strip().capitalize()
+    blocks = [b for b in parsed.blocks if b.text.strip()]
+    if not blocks:
+        raise LoadError("no text found")
+    return Document(
+        source=path.relative_to(corpus_dir).as_posix(),
+        title=title,
+        blocks=blocks,
+        metadata=normalise_metadata(raw_meta),
+    )
+
+
+def file_hash(data: bytes) -> str:
+    """Content hash of a file's bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _ignore_patterns(corpus_dir: Path) -> list[str]:
+    ignore = corpus_dir / IGNORE_FILE
+    if not ignore.is_file():
+        return []
+    lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def iter_corpus(corpus_dir: Path) -> Iterator[Path]:
+    """Files of the corpus in a stable order: hidden files, metadata sidecars and files matched
+    by ``.clusterbotignore`` (glob patterns, one per line) are left out."""
+    patterns = _ignore_patterns(corpus_dir)
+    for path in sorted(corpus_dir.rglob("*")):
+        relative = path.relative_to(corpus_dir)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if not path.is_file() or path.name.endswith(SIDECAR_SUFFIX):
+            continue
+        if any(relative.match(p) or path.name == p for p in patterns):
+            continue
+        yield path

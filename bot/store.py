@@ -1,0 +1,346 @@
+"""The persistent index: a Chroma collection of chunk vectors plus a manifest, in generations.
+
+Layout of the index folder::
+
+    index/
+      CURRENT              name of the generation in use (replaced atomically)
+      gen-<time>/          one generation: manifest.json, chroma/ (vectors), bm25/ (keywords)
+      .lock                held by the one process that writes
+
+A rebuild writes a new generation beside the one in use and switches ``CURRENT`` when it is
+complete, so a killed rebuild leaves the previous index usable. Incremental updates write into
+the current generation, vectors first and manifest last; a run that was interrupted is noticed
+(the manifest stays marked ``dirty``) and the next one removes orphaned chunks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import json
+import os
+import shutil
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .chunking import CHUNKER_VERSION, Chunk
+from .config import Settings
+from .errors import IndexLocked, IndexMismatch, IndexNotFound
+
+MANIFEST_VERSION = 1
+CURRENT_FILE = "CURRENT"
+LOCK_FILE = ".lock"
+BUILDING_MARKER = "BUILDING"
+
+
+def utc_now() -> str:
+    """Current time as an ISO 8601 string in UTC, seconds precision."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+
+
+@dataclass
+class FileRecord:
+    """What the index knows of one corpus file."""
+
+    hash: str
+    title: str
+    chunk_ids: list[str]
+    metadata: dict[str, Any]
+    indexed_at: str
+
+
+@dataclass
+class Manifest:
+    """The index describes itself: model, dimension, chunking and every file's content hash."""
+
+    embedding_model: str
+    dimension: int
+    chunk_tokens: int
+    chunk_overlap: int
+    chunker_version: int = CHUNKER_VERSION
+    files: dict[str, FileRecord] = field(default_factory=dict)
+    created_at: str = field(default_factory=utc_now)
+    updated_at: str = field(default_factory=utc_now)
+    dirty: bool = False
+    version: int = MANIFEST_VERSION
+
+    @classmethod
+    def for_settings(cls, settings: Settings, dimension: int) -> Manifest:
+        """An empty manifest for an index built with ``settings``."""
+        return cls(settings.embedding_model, dimension, settings.chunk_tokens,
+                   settings.chunk_overlap)
+
+    def mismatch(self, settings: Settings) -> str | None:
+        """Why an index built this way cannot serve ``settings``, or None when it can."""
+        wanted = (settings.embedding_model, settings.chunk_tokens, settings.chunk_overlap,
+                  CHUNKER_VERSION)
+        have = (self.embedding_model, self.chunk_tokens, self.chunk_overlap, self.chunker_version)
+        if wanted == have:
+            return None
+        return (
+            f"the index was built with model {self.embedding_model!r} ({self.dimension} "
+            f"dimensions), chunks of {self.chunk_tokens} tokens with {self.chunk_overlap} overlap "
+            f"(chunker v{self.chunker_version}); the settings ask for model "
+            f"{settings.embedding_model!r}, chunks of {settings.chunk_tokens}/"
+            f"{settings.chunk_overlap} (chunker v{CHUNKER_VERSION})"
+        )
+
+    def to_json(self) -> str:
+        """The manifest as JSON text."""
+        return json.dumps(dataclasses.asdict(self), indent=1, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Manifest:
+        """Parse a manifest written by ``to_json``."""
+        raw = json.loads(text)
+        raw["files"] = {k: FileRecord(**v) for k, v in raw.get("files", {}).items()}
+        return cls(**raw)
+
+
+def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
+    """Chroma metadata of a chunk: scalars and string lists only (Chroma stores no None)."""
+    meta: dict[str, Any] = {
+        "source": chunk.source,
+        "title": chunk.title,
+        "section": chunk.section,
+        "heading_path": chunk.heading_path,
+    }
+    if chunk.page is not None:
+        meta["page"] = chunk.page
+    for key, value in chunk.metadata.items():
+        if isinstance(value, list):
+            if value:
+                meta[key] = [str(v) for v in value]
+        elif isinstance(value, (str, int, float, bool)):
+            meta[key] = value
+    return meta
+
+
+@dataclass
+class StoredChunk:
+    """A chunk as read back from the index, with its similarity to the query."""
+
+    id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float
+
+
+class IndexStore:
+    """One generation of the index: vectors in Chroma, the manifest beside them."""
+
+    def __init__(self, root: Path, generation: str, manifest: Manifest, settings: Settings):
+        self.root = root
+        self.generation = generation
+        self.path = root / generation
+        self.manifest = manifest
+        self.settings = settings
+        self._client = None
+        self._collection = None
+
+    # ------------------------------------------------------------------ opening
+
+    @classmethod
+    def open(cls, settings: Settings) -> IndexStore:
+        """Open the current generation for reading; fail if absent or built differently."""
+        root = settings.index_dir
+        generation = current_generation(root)
+        if generation is None:
+            raise IndexNotFound(str(root))
+        manifest_path = root / generation / "manifest.json"
+        try:
+            manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, TypeError) as exc:
+            raise IndexNotFound(str(root)) from exc
+        reason = manifest.mismatch(settings)
+        if reason:
+            raise IndexMismatch(
+                f"{reason}: rebuild it with `clusterbot index --rebuild --index {root}`"
+            )
+        return cls(root, generation, manifest, settings)
+
+    @classmethod
+    def create(cls, settings: Settings, dimension: int) -> IndexStore:
+        """A new, empty generation (not yet current: ``publish()`` makes it so)."""
+        root = settings.index_dir
+        root.mkdir(parents=True, exist_ok=True)
+        generation = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.time_ns() % 10**6}"
+        (root / generation).mkdir()
+        (root / generation / BUILDING_MARKER).touch()
+        store = cls(root, generation, Manifest.for_settings(settings, dimension), settings)
+        store.save_manifest()
+        return store
+
+    # ------------------------------------------------------------------ Chroma
+
+    @property
+    def collection_name(self) -> str:
+        """Chroma collection of this generation."""
+        return f"{self.settings.collection}-{self.generation}"
+
+    @property
+    def client(self):
+        """The chromadb client (an on-disk client in the generation's folder)."""
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self._client = chromadb.PersistentClient(
+                path=str(self.path / "chroma"),
+                settings=ChromaSettings(anonymized_telemetry=False),
+            )
+        return self._client
+
+    @property
+    def collection(self):
+        """The Chroma collection of the chunks (cosine distance)."""
+        if self._collection is None:
+            self._collection = self.client.get_or_create_collection(
+                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
+            )
+        return self._collection
+
+    def vectorstore(self, embeddings):
+        """The same collection as a LangChain ``Chroma`` vector store."""
+        from langchain_chroma import Chroma
+
+        return Chroma(client=self.client, collection_name=self.collection_name,
+                      embedding_function=embeddings,
+                      collection_metadata={"hnsw:space": "cosine"})
+
+    def add(self, chunks: Sequence[Chunk], vectors: Sequence[Sequence[float]]) -> None:
+        """Store chunks with their vectors (existing ids are overwritten)."""
+        step = self.client.get_max_batch_size()
+        for start in range(0, len(chunks), step):
+            part = chunks[start : start + step]
+            self.collection.upsert(
+                ids=[c.id for c in part],
+                embeddings=[list(map(float, v)) for v in vectors[start : start + step]],
+                documents=[c.text for c in part],
+                metadatas=[chunk_metadata(c) for c in part],
+            )
+
+    def delete(self, ids: Sequence[str]) -> None:
+        """Remove chunks by id (unknown ids are ignored)."""
+        step = self.client.get_max_batch_size()
+        for start in range(0, len(ids), step):
+            self.collection.delete(ids=list(ids[start : start + step]))
+
+    def existing_ids(self, ids: Sequence[str]) -> set[str]:
+        """Those of ``ids`` that are stored."""
+        found: set[str] = set()
+        step = self.client.get_max_batch_size()
+        for start in range(0, len(ids), step):
+            found.update(self.collection.get(ids=list(ids[start : start + step]),
+                                             include=[])["ids"])
+        return found
+
+    def all_ids(self) -> set[str]:
+        """Every stored chunk id."""
+        return set(self.collection.get(include=[])["ids"])
+
+    def count(self) -> int:
+        """Number of stored chunks."""
+        return self.collection.count()
+
+    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
+        """Chunks by id, in the order asked (missing ids left out)."""
+        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
+        by_id = {i: StoredChunk(i, d, m or {}, 0.0)
+                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+        return [by_id[i] for i in ids if i in by_id]
+
+    def query(self, vector: Sequence[float], k: int,
+              where: dict[str, Any] | None = None) -> list[StoredChunk]:
+        """The ``k`` chunks nearest to ``vector`` (cosine similarity as score)."""
+        n = min(k, self.count())
+        if n == 0:
+            return []
+        result = self.collection.query(
+            query_embeddings=[list(map(float, vector))], n_results=n, where=where or None,
+            include=["documents", "metadatas", "distances"],
+        )
+        return [
+            StoredChunk(i, d, m or {}, 1.0 - float(dist))
+            for i, d, m, dist in zip(result["ids"][0], result["documents"][0],
+                                     result["metadatas"][0], result["distances"][0], strict=True)
+        ]
+
+    # ------------------------------------------------------------------ manifest
+
+    def save_manifest(self) -> None:
+        """Write the manifest atomically."""
+        self.manifest.updated_at = utc_now()
+        write_atomic(self.path / "manifest.json", self.manifest.to_json())
+
+    def publish(self) -> None:
+        """Make this generation the current one and delete generations older than the last."""
+        previous = current_generation(self.root)
+        (self.path / BUILDING_MARKER).unlink(missing_ok=True)
+        write_atomic(self.root / CURRENT_FILE, self.generation + "\n")
+        keep = {self.generation, previous}
+        for child in self.root.glob("gen-*"):
+            if child.name not in keep:
+                shutil.rmtree(child, ignore_errors=True)
+
+    def close(self) -> None:
+        """Release the Chroma client."""
+        self._collection = None
+        self._client = None
+
+
+def current_generation(root: Path) -> str | None:
+    """Name of the generation in use, or None when the folder holds no index."""
+    try:
+        name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return None
+    return name if name and (root / name / "manifest.json").is_file() else None
+
+
+def remove_abandoned_generations(root: Path) -> None:
+    """Delete generations left by interrupted rebuilds (call with the write lock held)."""
+    for marker in root.glob(f"gen-*/{BUILDING_MARKER}"):
+        shutil.rmtree(marker.parent, ignore_errors=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see the old or the new content, never a mix."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def write_lock(root: Path) -> Iterator[None]:
+    """Hold the index's write lock; raise ``IndexLocked`` if another process holds it."""
+    root.mkdir(parents=True, exist_ok=True)
+    path = root / LOCK_FILE
+    handle = open(path, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise IndexLocked(
+                f"the index at {root} is being updated by {holder}; try again when it finishes"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"process {os.getpid()} since {utc_now()}")
+        handle.flush()
+        yield
+    finally:
+        handle.close()

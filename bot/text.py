@@ -1,0 +1,62 @@
+"""Small text utilities shared by chunking, retrieval and answering."""
+
+from __future__ import annotations
+
+import re
+
+_TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+_WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+# A sentence ends at . ! ? (optionally followed by quotes/brackets) before whitespace and an
+# upper-case letter, digit or opening quote; abbreviations and initials are protected below.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])")
+_ABBREVIATIONS = {
+    "dr", "prof", "mr", "mrs", "ms", "st", "no", "nr", "vs", "etc", "e.g", "i.e", "approx",
+    "inc", "ltd", "co", "corp", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
+    "sept", "oct", "nov", "dec", "ca", "cf", "dipl", "ing", "univ", "incl", "p", "pp", "vol",
+}
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are as at be because been before
+    being below between both but by can could did do does doing down during each few for from
+    further had has have having he her here hers herself him himself his how i if in into is it
+    its itself just me more most my myself no nor not now of off on once only or other our ours
+    ourselves out over own same she should so some such than that the their theirs them
+    themselves then there these they this those through to too under until up very was we were
+    what when where which while who whom why will with would you your yours yourself
+    yourselves tell give show list describe explain please much many does did kind kinds
+    type types way ways""".split()
+)
+
+
+def count_tokens(text: str) -> int:
+    """Approximate number of model tokens: words and punctuation marks."""
+    return len(_TOKEN.findall(text))
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` (hyphenated words kept whole)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def content_words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` that are not stopwords."""
+    return [w for w in words(text) if w not in STOPWORDS]
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split prose into sentences; abbreviations such as "Prof. Dr." do not end a sentence."""
+    text = re.sub(r"\s+", " ", text).strip()
+    if not text:
+        return []
+    sentences: list[str] = []
+    start = 0
+    for match in _SENTENCE_END.finditer(text):
+        candidate = text[start : match.start()]
+        last_word = candidate.rstrip(".!?\"'”’)]").rsplit(" ", 1)[-1].lower()
+        if candidate.endswith(".") and (
+            last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
+        ):
+            continue
+        sentences.append(text[start : match.end()].strip())
+        start = match.end()
+    sentences.append(text[start:].strip())
+    return [s for s in sentences if s]

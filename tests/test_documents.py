@@ -1,0 +1,157 @@
+"""Loaders: each format on small files the tests create."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.documents import iter_corpus, load_document
+from bot.errors import LoadError
+
+
+def load(path: Path):
+    return load_document(path, path.parent)
+
+
+def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
+    path = tmp_path / "note.md"
+    path.write_text(
+        "---\ntitle: Fees at Alpha\ncluster: Alpha\ncountry: Austria\nyear: '2021'\n"
+        "type: guide\ntopics: Services, Income streams\nillustrative: true\n---\n"
+        "# Ignored heading\n\n## Fees\n\nA small company pays 450 euros.\n\n- item one\n- item two\n",
+        encoding="utf-8")
+    doc = load(path)
+    assert doc.source == "note.md"
+    assert doc.title == "Fees at Alpha"
+    assert doc.metadata == {"cluster": "Alpha", "country": "Austria", "year": 2021,
+                            "type": "guide", "topics": ["services", "income streams"],
+                            "illustrative": True}
+    assert [b.text for b in doc.blocks] == ["A small company pays 450 euros.", "- item one",
+                                            "- item two"]
+    assert all(b.section == ("Fees",) for b in doc.blocks)
+
+
+def test_markdown_without_front_matter_takes_first_heading_as_title(tmp_path: Path) -> None:
+    path = tmp_path / "plain.md"
+    path.write_text("# Member survey 2024\n\nSatisfaction rose to 8.2.\n", encoding="utf-8")
+    doc = load(path)
+    assert doc.title == "Member survey 2024"
+    assert doc.metadata == {}
+    assert doc.blocks[0].text == "Satisfaction rose to 8.2."
+
+
+def test_text_file_title_headings_and_latin1(tmp_path: Path) -> None:
+    path = tmp_path / "report.txt"
+    path.write_bytes("Annual report\n\nServices\nWe ran 14 events in Málaga.\n".encode("latin-1"))
+    doc = load(path)
+    assert doc.title == "Annual report"
+    assert doc.blocks[0].text == "We ran 14 events in Málaga."
+    assert doc.blocks[0].section == ("Services",)
+
+
+def test_text_without_heading_uses_file_name(tmp_path: Path) -> None:
+    path = tmp_path / "meeting_notes.txt"
+    path.write_text("we discussed the fees for next year and agreed on them.\n", encoding="utf-8")
+    assert load(path).title == "Meeting notes"
+
+
+def test_html_keeps_main_text_only(tmp_path: Path) -> None:
+    path = tmp_path / "page.html"
+    path.write_text("""<html><head><title>Gamma news</title>
+        <meta name="cluster" content="Gamma"><meta name="year" content="2020">
+        <style>.x{color:red}</style><script>var tracking = 1;</script></head>
+        <body><nav><a href="/">Home</a> <a href="/about">About us</a></nav>
+        <header>Site banner</header>
+        <main><h1>Gamma news</h1><h2>Events</h2><p>The cluster held 14 events.</p>
+        <ul><li>Matchmaking</li></ul><table><tr><td>Fee</td><td>300</td></tr></table></main>
+        <footer>Copyright 2024 Gamma. Imprint.</footer></body></html>""", encoding="utf-8")
+    doc = load(path)
+    assert doc.title == "Gamma news"
+    assert doc.metadata == {"cluster": "Gamma", "year": 2020}
+    assert [b.text for b in doc.blocks] == ["The cluster held 14 events.", "- Matchmaking",
+                                            "Fee | 300"]
+    assert doc.blocks[0].section == ("Events",)
+    assert "tracking" not in doc.text and "Copyright" not in doc.text and "About us" not in doc.text
+
+
+def test_pdf_text_per_page_with_page_numbers(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_title("Delta strategy")
+    pdf.set_font("helvetica", size=11)
+    for number, sentence in enumerate(["Delta was founded in 2009.", "Delta has 64 members."], 1):
+        pdf.add_page()
+        pdf.multi_cell(0, 6, f"Page {number} text. {sentence}")
+    path = tmp_path / "strategy.pdf"
+    pdf.output(str(path))
+    doc = load(path)
+    assert doc.title == "Delta strategy"
+    assert [(b.page, "founded in 2009" in b.text) for b in doc.blocks] == [(1, True), (2, False)]
+    assert "64 members" in doc.blocks[1].text
+
+
+def test_docx_keeps_headings_and_lists(tmp_path: Path) -> None:
+    import docx
+
+    document = docx.Document()
+    document.core_properties.title = "Epsilon catalogue"
+    document.core_properties.category = "catalogue"
+    document.add_heading("Services", level=1)
+    document.add_paragraph("The office offers three services.")
+    document.add_paragraph("Matchmaking", style="List Bullet")
+    document.add_heading("Prices", level=2)
+    document.add_paragraph("Coaching costs 90 euros an hour.")
+    path = tmp_path / "catalogue.docx"
+    document.save(str(path))
+    doc = load(path)
+    assert doc.title == "Epsilon catalogue"
+    assert doc.metadata == {"type": "catalogue"}
+    assert [(b.text, b.section) for b in doc.blocks] == [
+        ("The office offers three services.", ("Services",)),
+        ("- Matchmaking", ("Services",)),
+        ("Coaching costs 90 euros an hour.", ("Services", "Prices")),
+    ]
+
+
+def test_sidecar_metadata_overrides(tmp_path: Path) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("Some text about fees and members.\n", encoding="utf-8")
+    (tmp_path / "a.txt.meta.yaml").write_text("title: Sidecar title\ncluster: Zeta\n")
+    doc = load(path)
+    assert (doc.title, doc.metadata) == ("Sidecar title", {"cluster": "Zeta"})
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "reason"),
+    [
+        ("empty.md", b"", "empty file"),
+        ("random.txt", bytes(range(256)) * 40, "binary content"),
+        ("broken.pdf", b"%PDF-1.4 this is not really a pdf", "PDF"),
+        ("broken.docx", b"PK\x03\x04 truncated", "damaged DOCX"),
+        ("data.xyz", b"hello", "unsupported file type .xyz"),
+    ],
+)
+def test_unreadable_files_raise_load_error_with_reason(tmp_path: Path, name: str, content: bytes,
+                                                        reason: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(LoadError, match=reason) as info:
+        load(path)
+    assert "\n" not in str(info.value)
+
+
+def test_iter_corpus_skips_hidden_sidecars_and_ignored(tmp_path: Path) -> None:
+    for name in ["a.md", ".hidden.md", "b.pdf.meta.yaml", "SOURCES.md", "sub/c.txt"]:
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / ".clusterbotignore").write_text("# comment\nSOURCES.md\n")
+    assert [p.relative_to(tmp_path).as_posix() for p in iter_corpus(tmp_path)] == ["a.md",
+                                                                                   "sub/c.txt"]
+
+
+def test_broken_html_still_yields_text(tmp_path: Path) -> None:
+    path = tmp_path / "broken.html"
+    path.write_text("<html><body><p>Unclosed paragraph about fees<div><p>Second", encoding="utf-8")
+    assert "Unclosed paragraph about fees" in load(path).text
