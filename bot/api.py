@@ -9,16 +9,19 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from time import perf_counter
 from typing import Any
 
-from .answering import Answer
-from .answering.extractive import ExtractiveAnswerer
+from .answering import Answer, Answerer
+from .answering.factory import make_answerer
 from .config import Settings
+from .conversation import rewrite_follow_up
 from .embeddings import load_embeddings
 from .indexing import IndexReport, Progress, sync_index
-from .retrieval import Hit, Retriever
+from .errors import ConfigError
+from .retrieval import Hit, Query, Retriever
 from .store import FileRecord, IndexStore, current_generation
 
 Message = dict[str, str]
@@ -33,6 +36,7 @@ class Bot:
         self._lock = threading.RLock()
         self._store: IndexStore | None = None
         self._retriever: Retriever | None = None
+        self._answerer: Answerer | None = None
         self._opened_state: tuple | None = None
 
     @classmethod
@@ -98,28 +102,70 @@ class Bot:
         """The chunks that best match ``question`` under ``filters``."""
         return self.search.search(question, k or self.settings.top_k, filters)
 
-    def ask(self, question: str, filters: dict[str, Any] | None = None,
-            history: list[Message] | None = None, k: int | None = None) -> Answer:
-        """Answer ``question`` from the index, with numbered sources, or abstain."""
-        started = perf_counter()
+    @property
+    def answerer(self) -> Answerer:
+        """The answering backend of the settings (``BOT_LLM``)."""
+        with self._lock:
+            if self._answerer is None:
+                self._answerer = make_answerer(self.settings, self.embeddings)
+            return self._answerer
+
+    def _prepare(self, question: str, filters: dict[str, Any] | None,
+                 history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:
         question = " ".join(question.split())
         if not question:
-            from .errors import ConfigError
-
             raise ConfigError("the question is empty: type a question")
         retriever = self.search
-        query = retriever.prepare(question)
-        hits = retriever.search(query, k or self.settings.top_k, filters)
-        answerer = ExtractiveAnswerer(self.embeddings.embed_documents,
-                                      min_relevance=self.settings.min_relevance)
-        answer = answerer.answer(question, query, hits)
-        answer.metadata["query"] = query.text
-        answer.metadata["seconds"] = round(perf_counter() - started, 3)
+        standalone = self.rewrite(question, history)
+        query = retriever.prepare(standalone)
+        return standalone, query, retriever.search(query, k or self.settings.top_k, filters)
+
+    def rewrite(self, question: str, history: list[Message] | None) -> str:
+        """``question`` made standalone using the conversation ``history``."""
+        rewriter = getattr(self.answerer, "rewrite", None)
+        if rewriter is not None:
+            return rewriter(question, history, self.settings.max_turns)
+        return rewrite_follow_up(question, history, self.search.entities.find,
+                                 self.settings.max_turns)
+
+    def ask(self, question: str, filters: dict[str, Any] | None = None,
+            history: list[Message] | None = None, k: int | None = None) -> Answer:
+        """Answer ``question`` from the index, with numbered sources, or abstain.
+
+        ``history`` is the conversation so far as ``{"role", "content"}`` messages; follow-up
+        questions are rewritten into standalone ones before retrieval.
+        """
+        started = perf_counter()
+        standalone, query, hits = self._prepare(question, filters, history, k)
+        answer = self.answerer.answer(standalone, query, hits, history)
+        answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
         return answer
+
+    def stream(self, question: str, history: list[Message] | None = None,
+               filters: dict[str, Any] | None = None,
+               k: int | None = None) -> Iterator[str | Answer]:
+        """Yield the answer's text in pieces as it is produced, then the final ``Answer``."""
+        started = perf_counter()
+        standalone, query, hits = self._prepare(question, filters, history, k)
+        for item in self.answerer.stream(standalone, query, hits, history):
+            if isinstance(item, Answer):
+                item.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+            yield item
 
     def documents(self) -> dict[str, FileRecord]:
         """The indexed files, by source path."""
         return dict(self.store.manifest.files)
+
+    def facets(self) -> dict[str, list]:
+        """Values present in the index for each filter: cluster, country, topic, year, type."""
+        values: dict[str, set] = {"cluster": set(), "country": set(), "topic": set(),
+                                  "year": set(), "type": set()}
+        for record in self.documents().values():
+            for key in ("cluster", "country", "year", "type"):
+                if record.metadata.get(key) not in (None, ""):
+                    values[key].add(record.metadata[key])
+            values["topic"].update(record.metadata.get("topics", []))
+        return {key: sorted(found) for key, found in values.items()}
 
     def retriever(self, k: int = 5, filters: dict[str, Any] | None = None):
         """A LangChain ``BaseRetriever`` over the same index."""

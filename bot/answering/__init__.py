@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -57,3 +58,31 @@ class Answer:
 
         numbers = {int(n) for n in re.findall(r"\[(\d+)\]", self.text)}
         return [s for s in self.sources if s.n in numbers]
+
+
+class Answerer:
+    """What every answering backend provides. ``history`` holds ``{"role", "content"}`` turns."""
+
+    name = "answerer"
+
+    def answer(self, question: str, query: Any, hits: list[Hit],
+               history: list[dict[str, str]] | None = None) -> Answer:
+        """A complete answer to ``question`` from ``hits``."""
+        raise NotImplementedError
+
+    def stream(self, question: str, query: Any, hits: list[Hit],
+               history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
+        """Text pieces as they are produced, then the final ``Answer`` (the default streams
+        the complete answer sentence by sentence)."""
+        answer = self.answer(question, query, hits, history)
+        for piece in split_for_streaming(answer.text):
+            yield piece
+        yield answer
+
+
+def split_for_streaming(text: str) -> list[str]:
+    """Pieces of an answer that joined give the text back: one per cited sentence or line."""
+    import re
+
+    pieces = re.findall(r".*?(?:\[\d+\]|$)\s*|\n", text, flags=re.S)
+    return [p for p in pieces if p]

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..retrieval import Hit, Query
 from ..text import content_words, split_sentences
-from . import ABSTAIN_TEXT, Answer, Source
+from . import ABSTAIN_TEXT, Answer, Answerer, Source
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -75,19 +75,20 @@ def _has_kind(text: str, kind: str | None) -> bool:
     return True
 
 
-class ExtractiveAnswerer:
+class ExtractiveAnswerer(Answerer):
     """Compose an answer from the retrieved text itself, with a citation after each sentence."""
 
     name = "extractive"
 
-    def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.35,
+    def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
                  min_evidence: float = 0.42, max_sentences: int = 3):
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
         self.min_evidence = min_evidence
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, query: Query, hits: list[Hit]) -> Answer:
+    def answer(self, question: str, query: Query, hits: list[Hit],
+               history: list[dict[str, str]] | None = None) -> Answer:
         """Answer ``question`` from ``hits`` (ranked); abstain when the evidence is weak."""
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
