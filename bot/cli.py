@@ -162,6 +162,60 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
         click.echo(f"  [{s.n}] {s.title}{cluster_note}{where} — {s.source} (score {s.score:.2f})")
 
 
+@main.command("eval")
+@click.option("--set", "question_set", type=click.Path(path_type=Path, exists=True),
+              default=Path("eval/questions.jsonl"), show_default=True,
+              help="Question set (JSON lines, or a folder of them).")
+@_index_option
+@click.option("--beir", type=click.Path(path_type=Path, exists=True, file_okay=False),
+              help="Evaluate retrieval on a BEIR folder instead (temporary index).")
+@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--report", "report_dir", type=click.Path(path_type=Path),
+              help="Write report.md and a chart of the metrics by kind into this folder.")
+@click.option("--check", is_flag=True,
+              help="Exit with code 1 when a target (hit@5, facts, abstention) is missed.")
+@_translate_errors
+def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None, as_json: bool,
+             report_dir: Path | None, check: bool) -> None:
+    """Measure answer and retrieval quality.
+
+    \b
+    Examples:
+      clusterbot eval --report eval/reports
+      clusterbot eval --beir ../shared/datasets/scifact --json
+    """
+    from . import evaluation
+    from .api import Bot
+
+    bot = Bot(_settings(index_dir=index_dir))
+    progress = _TqdmProgress(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        if beir:
+            result = evaluation.run_beir(beir, bot.settings, bot.embeddings, progress=progress)
+            click.echo(json.dumps(result, indent=2) if as_json else
+                       "\n".join(f"{k}: {v}" for k, v in result.items()))
+            return
+        questions = evaluation.load_questions(question_set)
+        results = evaluation.run_questions(
+            bot, questions, progress=lambda done, total: progress("asking", done, total))
+    finally:
+        progress.close()
+    overall = evaluation.metrics(results)
+    by_kind = evaluation.metrics_by_kind(results)
+    if report_dir:
+        path = evaluation.write_report(report_dir, overall, by_kind, results)
+        click.echo(f"report written to {path}", err=True)
+    if as_json:
+        click.echo(json.dumps({"overall": overall, "by_kind": by_kind}, indent=2))
+    else:
+        for name, value in overall.items():
+            click.echo(f"{name:>22}: {value}")
+    missed = evaluation.failures(overall)
+    if check and missed:
+        click.echo("Error: targets missed: " + "; ".join(missed), err=True)
+        sys.exit(1)
+
+
 @main.command()
 def settings() -> None:
     """Show every setting, its environment variable and its current value."""
@@ -174,6 +228,30 @@ def settings() -> None:
     values = {f.metadata["env"]: getattr(current, f.name) for f in dataclasses.fields(current)}
     for env, default, help_text in describe_settings():
         click.echo(f"{env}={values[env]}\n    {help_text} (default: {default})")
+
+
+@main.command()
+@click.option("--host", help="Address to listen on [BOT_HOST, default 127.0.0.1].")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port [BOT_PORT, default 7860].")
+@_index_option
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Folder of documents [BOT_CORPUS_DIR, default corpus/].")
+@_translate_errors
+def serve(host: str | None, port: int | None, index_dir: Path | None,
+          corpus_dir: Path | None) -> None:
+    """Start the web chat (builds the index first when there is none).
+
+    Set BOT_ADMIN_PASSWORD to protect the Documents tab; without it, documents can be changed
+    only while the app listens on a loopback address.
+
+    \b
+    Examples:
+      clusterbot serve
+      BOT_ADMIN_PASSWORD=... clusterbot serve --host 0.0.0.0 --port 8080
+    """
+    from .web import serve as serve_web
+
+    serve_web(_settings(host=host, port=port, index_dir=index_dir, corpus_dir=corpus_dir))
 
 
 if __name__ == "__main__":

@@ -76,6 +76,13 @@ def decode_text(data: bytes) -> str:
     return text
 
 
+def table_row_text(cells: list[str], header: list[str] | None) -> str:
+    """A table row as text; with a header, each cell is labelled ("Fee 2025: EUR 500")."""
+    if header and len(header) == len(cells) and cells != header:
+        return " | ".join(f"{h}: {c}" if h and c else c for h, c in zip(header, cells))
+    return " | ".join(cells)
+
+
 def _clean(text: str) -> str:
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 
@@ -113,8 +120,11 @@ def _parse_lines(text: str, heading_of: Callable[[list[str], int], int | None]) 
             paragraph.clear()
 
     in_fence = False
+    header: list[str] | None = None
     for i, line in enumerate(lines):
         stripped = line.strip()
+        if not stripped.startswith("|"):
+            header = None
         if stripped.startswith("```"):
             in_fence = not in_fence
             continue
@@ -130,10 +140,18 @@ def _parse_lines(text: str, heading_of: Callable[[list[str], int], int | None]) 
             stack.append((level, heading))
         elif not stripped or re.fullmatch(r"\|?[\s:|-]+\|?", stripped) and "-" in stripped:
             flush()
-        elif _LIST_ITEM.match(line) or stripped.startswith("|"):
+        elif stripped.startswith("|"):
             flush()
-            paragraph.append(_LIST_ITEM.sub("- ", stripped) if _LIST_ITEM.match(line) else
-                             " | ".join(c.strip() for c in stripped.strip("|").split("|")))
+            cells = [c.strip() for c in stripped.strip("|").split("|")]
+            following = lines[i + 1].strip() if i + 1 < len(lines) else ""
+            if header is None and re.fullmatch(r"\|?[\s:|-]+\|?", following) and "-" in following:
+                header = cells  # the header row labels the cells of the rows below it
+                continue
+            paragraph.append(table_row_text(cells, header))
+            flush()
+        elif _LIST_ITEM.match(line):
+            flush()
+            paragraph.append(_LIST_ITEM.sub("- ", stripped))
             flush()
         elif paragraph and paragraph[-1].startswith("- ") and line[:1] in " \t":
             paragraph.append(stripped)
@@ -238,11 +256,16 @@ def parse_html(data: bytes) -> _Parsed:
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
     h1_seen = False
+    headers: dict[int, list[str]] = {}
     for element in root.find_all(_HTML_BLOCKS):
         if element.find_parent(_HTML_BLOCKS):
             continue
         if element.name == "tr":
-            text = " | ".join(_clean(c.get_text(" ")) for c in element.find_all(["td", "th"]))
+            cells = [_clean(c.get_text(" ")) for c in element.find_all(["td", "th"])]
+            if element.find("th") and not element.find("td"):
+                headers[id(element.find_parent("table"))] = cells
+                continue
+            text = table_row_text(cells, headers.get(id(element.find_parent("table"))))
         else:
             text = _clean(element.get_text(" "))
         if not text:
@@ -342,10 +365,11 @@ def parse_docx(data: bytes) -> _Parsed:
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
-            for row in Table(child, document).rows:
-                cells = [_clean(cell.text) for cell in row.cells]
-                if any(cells):
-                    blocks.append(Block(" | ".join(cells), tuple(h for _, h in stack)))
+            rows = [[_clean(cell.text) for cell in row.cells] for row in Table(child, document).rows]
+            rows = [row for row in rows if any(row)]
+            header = rows[0] if len(rows) > 1 else None
+            for row in rows[1:] if header else rows:
+                blocks.append(Block(table_row_text(row, header), tuple(h for _, h in stack)))
             continue
         if tag != "p":
             continue

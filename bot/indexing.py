@@ -55,6 +55,18 @@ class IndexReport:
         )
 
 
+def embed_into(store: IndexStore, embeddings: Embeddings, chunks: list[Chunk],
+               progress: Progress | None = None) -> int:
+    """Embed ``chunks`` window by window and store them; return how many were embedded."""
+    progress = progress or _no_progress
+    for start in range(0, len(chunks), EMBED_WINDOW):
+        progress("embedding", start, len(chunks))
+        window = chunks[start : start + EMBED_WINDOW]
+        store.add(window, embeddings.embed_documents([c.embedding_text for c in window]))
+    progress("embedding", len(chunks), len(chunks))
+    return len(chunks)
+
+
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
@@ -120,13 +132,7 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
         to_embed = [c for c in pending if c.id not in stored]
         manifest.dirty = True
         store.save_manifest()
-        for start in range(0, len(to_embed), EMBED_WINDOW):
-            progress("embedding", start, len(to_embed))
-            window = to_embed[start : start + EMBED_WINDOW]
-            vectors = embeddings.embed_documents([c.embedding_text for c in window])
-            store.add(window, vectors)
-        progress("embedding", len(to_embed), len(to_embed))
-        report.embedded = len(to_embed)
+        report.embedded = embed_into(store, embeddings, to_embed, progress)
 
         failed_sources = {s for s, _ in report.failed}
         stale: list[str] = []

@@ -149,6 +149,18 @@ class Retriever:
         hits = self._rank(found, query)
         return self._diversify(hits, k)
 
+    def search_documents(self, query: Query | str, n: int = 100,
+                         filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ``n`` best documents as (source, score): each scored by its best chunk."""
+        if isinstance(query, str):
+            query = self.prepare(query)
+        found = self.store.query(query.vector, max(n * 3, self.candidates), build_where(filters))
+        best: dict[str, float] = {}
+        for chunk in found:
+            source = chunk.metadata.get("source", "")
+            best[source] = max(best.get(source, -1.0), chunk.score)
+        return sorted(best.items(), key=lambda item: item[1], reverse=True)[:n]
+
     def _rank(self, found: list[StoredChunk], query: Query) -> list[Hit]:
         named = {_fold(e) for e in query.entities}
         best: dict[str, Hit] = {}

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..retrieval import Hit, Query
+from ..retrieval import GENERIC_NAME_WORDS, Hit, Query
 from ..text import content_words, split_sentences
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
 
@@ -59,6 +59,65 @@ def expected_kind(question: str) -> str | None:
 def is_comparison(question: str, entities: Sequence[str]) -> bool:
     """Whether the question compares clusters."""
     return len(entities) >= 2 or bool(_COMPARE_Q.search(question))
+
+
+def focus_text(question: str, entities: Sequence[str]) -> str:
+    """The question without the names of the clusters it is about: what it asks of them."""
+    focus = question
+    for entity in entities:
+        focus = re.sub(re.escape(entity), " ", focus, flags=re.I)
+        for word in content_words(entity):
+            if word not in GENERIC_NAME_WORDS:
+                focus = re.sub(rf"\b{re.escape(word)}\b", " ", focus, flags=re.I)
+    focus = " ".join(focus.split())
+    return focus if len(content_words(focus)) >= 2 else question
+
+
+#: Words that ask for the same fact in other words; each group is matched as one term.
+SYNONYMS = [
+    {"found", "estab", "set", "start", "creat", "launc", "born", "initi", "since", "began",
+     "begin"},
+    {"cost", "costs", "price", "fee", "fees", "pay", "pays", "paid", "eur", "euro", "euros",
+     "charg"},
+    {"emplo", "staff", "team", "people", "ftes"},
+    {"incom", "reven", "budge", "turno", "fundi", "earns"},
+    {"membe", "compa", "organ"},
+    {"leads", "led", "head", "heads", "direc", "manag", "chair", "presi", "chief"},
+    {"atten", "parti", "guest", "visit"},
+]
+_SYNONYM_OF = {stem: frozenset(group) for group in SYNONYMS for stem in group}
+
+
+def _mentions(text: str, name: str) -> bool:
+    return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
+
+
+def answer_units(chunk_text: str) -> list[str]:
+    """The pieces of a chunk an answer can quote: sentences, list items, and table cells.
+
+    A line ending in a colon keeps the list items that follow it; a table row whose cells
+    belong to different columns (``Founded | Bioib: 2010 | bioPmed: 2009``) gives one unit per
+    cell, labelled with the row's name.
+    """
+    lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
+    units: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        i += 1
+        cells = [c.strip() for c in line.split(" | ")]
+        if len(cells) >= 3 and ":" not in cells[0] and all(":" in c for c in cells[1:]):
+            units += [f"{cells[0]} — {cell}" for cell in cells[1:]]
+            continue
+        if line.endswith(":") and i < len(lines) and lines[i].startswith("- "):
+            items: list[str] = []
+            while i < len(lines) and lines[i].startswith("- ") and len(items) < 4:
+                items.append(lines[i][2:].rstrip(";."))
+                i += 1
+            units.append(f"{line} {'; '.join(items)}.")
+            continue
+        units += split_sentences(line)
+    return [u for u in units if len(u) >= 12 and len(u.split()) >= 3]
 
 
 def _stem(word: str) -> str:
@@ -116,34 +175,39 @@ class ExtractiveAnswerer(Answerer):
 
     def _score(self, question: str, query: Query, hits: list[Hit],
                kind: str | None) -> list[_Candidate]:
-        entity_words = {w for e in query.entities for w in content_words(e)}
-        terms = [_stem(w) for w in dict.fromkeys(content_words(question)) if w not in entity_words]
-        candidates: list[_Candidate] = []
-        for rank, hit in enumerate(hits):
-            position = 0
-            for line in hit.text.splitlines():
-                for sentence in split_sentences(line):
-                    if len(sentence) >= 12 and len(sentence.split()) >= 3:
-                        candidates.append(_Candidate(sentence, rank, position))
-                        position += 1
+        focus = focus_text(question, query.entities)
+        terms = [_stem(w) for w in dict.fromkeys(content_words(focus))]
+        candidates = [_Candidate(text, rank, position)
+                      for rank, hit in enumerate(hits)
+                      for position, text in enumerate(answer_units(hit.text))]
         if not candidates:
             return []
-        vectors = np.asarray(self.embed_texts([c.text for c in candidates]), dtype=np.float32)
-        query_vector = np.asarray(query.vector, dtype=np.float32)
-        similarities = vectors @ query_vector / (
-            np.linalg.norm(vectors, axis=1) * np.linalg.norm(query_vector) + 1e-9)
-        for candidate, similarity in zip(candidates, similarities, strict=True):
-            stems = {_stem(w) for w in content_words(candidate.text)}
-            candidate.coverage = (sum(t in stems for t in terms) / len(terms)) if terms else 0.5
+        texts = [c.text for c in candidates]
+        vectors = np.asarray(self.embed_texts([*texts, focus]), dtype=np.float32)
+        focus_vector = vectors[-1]
+        similarities = vectors[:-1] @ focus_vector / (
+            np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(focus_vector) + 1e-9)
+        stems = [{_stem(w) for w in content_words(text)} for text in texts]
+        groups = {t: _SYNONYM_OF.get(t, frozenset((t,))) for t in terms}
+        named = [n for e in query.entities for n in (e, *content_words(e))
+                 if n.lower() not in GENERIC_NAME_WORDS]
+        # a question word found in few candidate sentences says more than one found in all
+        weights = {t: math.log(1 + len(stems) / (1 + sum(bool(g & s) for s in stems)))
+                   for t, g in groups.items()}
+        total = sum(weights.values())
+        for candidate, similarity, found in zip(candidates, similarities, stems, strict=True):
+            candidate.coverage = (sum(w for t, w in weights.items() if groups[t] & found) / total
+                                  if total else 0.5)
             candidate.similarity = float(similarity)
             candidate.typed = _has_kind(candidate.text, kind)
             hit = hits[candidate.hit_rank]
             candidate.score = (
-                0.55 * candidate.similarity
-                + 0.35 * candidate.coverage
+                0.5 * candidate.similarity
+                + 0.4 * candidate.coverage
                 + 0.10 / math.sqrt(1 + candidate.hit_rank)
                 + (0.05 if hit.matched_entity else 0.0)
-                + (0.0 if kind is None else 0.1 if candidate.typed else -0.1)
+                + (0.08 if any(_mentions(candidate.text, n) for n in named) else 0.0)
+                + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
             )
         return candidates
 

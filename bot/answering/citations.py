@@ -1,0 +1,303 @@
+"""Citation checking: is every ``[n]`` of a generated answer real, and does source n say it?
+
+``check_citations(text, sources)`` goes through the answer sentence by sentence:
+
+* markers that point to no source are removed (``[1, 3]`` and ``[Source 2]`` are read as
+  ``[1][3]`` and ``[2]`` first);
+* a sentence without a citation borrows those of the next cited sentence of its paragraph
+  (models often cite once at the end of a paragraph); a sentence that states something and
+  still has no citation is unsupported;
+* a cited sentence is supported when every number in it appears in the cited sources and
+  enough of its content words do (or, with ``embed_texts``, when fewer words match but its
+  meaning is close to a sentence of the cited sources).
+
+Unsupported sentences are dropped. The answer passes when at least one supported sentence
+remains; the report says what was removed and why.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..text import content_words, split_sentences
+
+EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
+
+MARKER = re.compile(r"\[(\d{1,3})\]")
+_GROUP = re.compile(
+    r"\[\s*(?:(?:sources?|src|doc(?:ument)?)\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]", re.I)
+_RANGE = re.compile(r"\[\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*\]")
+_MARKERS_AFTER_END = re.compile(r"([.!?;:])((?:\s*\[\d{1,3}\])+)")
+_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
+_BULLET = re.compile(r"^(\s*(?:[-*•]|\d{1,2}[.)])\s+)")
+_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_NUMBER_WORDS = {
+    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
+    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
+    "twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100",
+}
+
+
+@dataclass
+class SentenceCheck:
+    """The verdict on one sentence of an answer."""
+
+    text: str
+    cited: list[int]
+    supported: bool
+    reason: str = ""
+    overlap: float = 0.0
+
+
+@dataclass
+class CitationReport:
+    """The checked text and what the check removed."""
+
+    text: str
+    removed_markers: list[int] = field(default_factory=list)
+    sentences: list[SentenceCheck] = field(default_factory=list)
+
+    @property
+    def supported(self) -> list[SentenceCheck]:
+        """The sentences kept."""
+        return [s for s in self.sentences if s.supported]
+
+    @property
+    def unsupported(self) -> list[SentenceCheck]:
+        """The sentences dropped, each with its reason."""
+        return [s for s in self.sentences if not s.supported]
+
+    @property
+    def passed(self) -> bool:
+        """Whether at least one cited, supported sentence remains."""
+        return bool(self.supported) and bool(MARKER.search(self.text))
+
+    def summary(self) -> str:
+        """One line on what failed, for ``Answer.metadata["fallback"]``."""
+        parts = []
+        if self.removed_markers:
+            parts.append("markers to no source removed: "
+                         + ", ".join(f"[{n}]" for n in self.removed_markers))
+        if self.unsupported:
+            parts.append(f"{len(self.unsupported)} unsupported sentence(s) dropped "
+                         f"({self.unsupported[0].reason})")
+        if not self.supported:
+            parts.append("no supported sentence remains")
+        return "; ".join(parts) or "ok"
+
+    def to_dict(self) -> dict:
+        """The report as JSON-friendly data (for answer metadata)."""
+        return {"passed": self.passed, "removed_markers": self.removed_markers,
+                "unsupported": [asdict(s) for s in self.unsupported],
+                "supported": len(self.supported)}
+
+
+def normalise_markers(text: str) -> str:
+    """Rewrite ``[1, 2]``, ``[1-3]`` and ``[Source 2]`` as ``[1][2]``, ``[1][2][3]``, ``[2]``."""
+    def expand_range(match: re.Match) -> str:
+        start, end = int(match.group(1)), int(match.group(2))
+        if not 0 < end - start < 10:
+            return match.group(0)
+        return "".join(f"[{n}]" for n in range(start, end + 1))
+
+    text = _RANGE.sub(expand_range, text)
+    return _GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
+
+
+def cited_numbers(text: str) -> list[int]:
+    """The source numbers ``text`` cites, in order, without repeats."""
+    return list(dict.fromkeys(int(n) for n in MARKER.findall(normalise_markers(text))))
+
+
+def number_readings(text: str) -> list[frozenset[str]]:
+    """Each number in ``text`` with its possible readings: ``60,000`` → {60000, 60.000},
+    ``8,1`` → {8.1}, ``40%`` → {40}."""
+    found = []
+    for raw in _NUMBER.findall(text):
+        readings = {raw.replace(",", ".")}
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):  # 60,000 or 60.000: either reading
+            readings.add(raw.replace(",", "").replace(".", ""))
+        elif re.fullmatch(r"\d+[.,]0+", raw):  # 2.0
+            readings.add(re.split(r"[.,]", raw)[0])
+        found.append(frozenset(readings))
+    return found
+
+
+def numbers_in(text: str, words: bool = False) -> set[str]:
+    """Every reading of every number in ``text``; with ``words``, also the numbers written
+    as words (``six`` → ``6``)."""
+    found = set().union(*number_readings(text))
+    if words:
+        found.update(_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower())
+                     if w in _NUMBER_WORDS)
+    return found
+
+
+def _stem(word: str) -> str:
+    return word[:5] if len(word) > 5 else word
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in content_words(text) if not w.isdigit()}
+
+
+def states_facts(sentence: str) -> bool:
+    """Whether a sentence claims something: it holds a number or two content words."""
+    return bool(numbers_in(sentence)) or len(_stems(sentence)) >= 2
+
+
+class _Sentence:
+    def __init__(self, body: str, markers: list[int]):
+        self.body, self.markers = body, markers
+        self.borrowed = False
+        self.dangling: list[int] = []  # markers removed because their source does not exist
+
+
+def _split(line: str) -> tuple[str, list[_Sentence]]:
+    """A line's bullet prefix and its sentences, each with the markers that follow it."""
+    bullet = _BULLET.match(line)
+    prefix = bullet.group(1) if bullet else ""
+    line = _MARKERS_AFTER_END.sub(lambda m: m.group(2) + m.group(1), line[len(prefix):])
+    sentences = []
+    for sentence in split_sentences(line):
+        markers = [int(n) for n in MARKER.findall(sentence)]
+        body = " ".join(_MARKERS.sub(" ", sentence).split())
+        body = re.sub(r"\s+([.!?;:,])", r"\1", body)
+        if not body and sentences:  # markers alone: they belong to the sentence before
+            sentences[-1].markers.extend(markers)
+        elif body:
+            sentences.append(_Sentence(body, markers))
+    return prefix, sentences
+
+
+class _SourceIndex:
+    """Numbers, word stems and (lazily) sentence vectors of each source."""
+
+    def __init__(self, sources: Mapping[int, str], names: Mapping[int, str],
+                 embed_texts: EmbedTexts | None):
+        self.texts = dict(sources)
+        self.names = {n: _stems(names.get(n, "")) for n in self.texts}
+        self.numbers = {n: numbers_in(t, words=True) for n, t in self.texts.items()}
+        self.stems = {n: _stems(t) for n, t in self.texts.items()}
+        self.embed_texts = embed_texts
+        self._vectors: dict[int, np.ndarray] = {}
+
+    def similarity(self, sentence: str, cited: list[int]) -> float:
+        """Highest cosine similarity between ``sentence`` and a sentence of the cited sources."""
+        if self.embed_texts is None:
+            return 0.0
+        missing = [n for n in cited if n not in self._vectors]
+        for n in missing:
+            parts = [s for line in self.texts[n].splitlines() for s in split_sentences(line)]
+            self._vectors[n] = _unit(self.embed_texts(parts or [self.texts[n]]))
+        query = _unit(self.embed_texts([sentence]))[0]
+        return max(float(np.max(self._vectors[n] @ query)) for n in cited)
+
+
+def _unit(vectors: Sequence[Sequence[float]]) -> np.ndarray:
+    array = np.asarray(vectors, dtype=np.float32)
+    return array / (np.linalg.norm(array, axis=1, keepdims=True) + 1e-9)
+
+
+def check_citations(text: str, sources: Mapping[int, str], *,
+                    names: Mapping[int, str] | None = None,
+                    embed_texts: EmbedTexts | None = None, min_overlap: float = 0.5,
+                    min_similarity: float = 0.6,
+                    min_overlap_with_meaning: float = 0.25) -> CitationReport:
+    """Check the ``[n]`` citations of ``text`` against ``sources`` (number → source text).
+
+    A cited sentence is supported when all its numbers occur in the cited sources and at least
+    ``min_overlap`` of its content words do, or at least ``min_overlap_with_meaning`` of them
+    do and ``embed_texts`` finds a sentence of the cited sources with cosine similarity
+    ``min_similarity`` or more. ``names`` (number → the title and cluster of the source) holds
+    words that are no evidence: "Delta is the best cluster [1]" is not supported by a source
+    about Delta unless the source says "best". Returns the text with bad markers and
+    unsupported sentences removed.
+    """
+    index = _SourceIndex(sources, names or {}, embed_texts)
+    report = CitationReport(text="")
+    removed: list[int] = []
+    out_lines: list[str] = []
+    for line in normalise_markers(text).splitlines():
+        if not line.strip():
+            if out_lines and out_lines[-1]:
+                out_lines.append("")
+            continue
+        prefix, sentences = _split(line)
+        for sentence in sentences:  # drop markers to no source
+            valid = [n for n in dict.fromkeys(sentence.markers) if n in index.texts]
+            removed.extend(n for n in sentence.markers if n not in index.texts)
+            sentence.dangling = [n for n in sentence.markers if n not in index.texts]
+            sentence.markers = valid
+        following: list[int] = []
+        for sentence in reversed(sentences):  # uncited sentences borrow the next citation
+            if sentence.markers:
+                following = sentence.markers
+            elif following:
+                sentence.markers, sentence.borrowed = following, True
+        kept = []
+        for sentence in sentences:
+            check = _check(sentence, index, min_overlap, min_similarity,
+                           min_overlap_with_meaning)
+            report.sentences.append(check)
+            if check.supported:
+                kept.append(sentence)
+        if kept:
+            out_lines.append(prefix + " ".join(_render(kept)))
+    while out_lines and not out_lines[-1]:
+        out_lines.pop()
+    report.text = "\n".join(out_lines).strip()
+    report.removed_markers = sorted(set(removed))
+    return report
+
+
+def _render(kept: list[_Sentence]) -> list[str]:
+    """Kept sentences with their markers; a borrowed citation is shown once, after the last
+    sentence that shares it."""
+    rendered = []
+    for i, sentence in enumerate(kept):
+        following = kept[i + 1].markers if i + 1 < len(kept) else None
+        if sentence.borrowed and following == sentence.markers:
+            rendered.append(sentence.body)
+        else:
+            rendered.append(sentence.body + " " + "".join(f"[{n}]" for n in sentence.markers))
+    return rendered
+
+
+def _check(sentence: _Sentence, index: _SourceIndex, min_overlap: float,
+           min_similarity: float, min_overlap_with_meaning: float) -> SentenceCheck:
+    body, cited = sentence.body, sentence.markers
+    if not cited:
+        if sentence.dangling:
+            reason = f"cites only sources that do not exist: {_cite(sentence.dangling)}"
+        else:
+            reason = "no citation" if states_facts(body) else "no citation (filler)"
+        return SentenceCheck(body, [], False, reason)
+    known_numbers = set().union(*(index.numbers[n] for n in cited))
+    missing = [r for r in number_readings(body) if not r & known_numbers]
+    if missing:
+        return SentenceCheck(body, cited, False,
+                             f"number {min(missing[0], key=lambda r: ('.' in r, r))} is not in "
+                             f"{_cite(cited)}")
+    stems = _stems(body) - set().union(*(index.names[n] for n in cited))
+    if not stems:
+        return SentenceCheck(body, cited, True, "", 1.0)
+    known = set().union(*(index.stems[n] for n in cited))
+    overlap = len(stems & known) / len(stems)
+    if overlap >= min_overlap:
+        return SentenceCheck(body, cited, True, "", round(overlap, 3))
+    if overlap >= min_overlap_with_meaning and index.embed_texts is not None:
+        similarity = index.similarity(body, cited)
+        if similarity >= min_similarity:
+            return SentenceCheck(body, cited, True, "", round(overlap, 3))
+    return SentenceCheck(body, cited, False,
+                         f"only {overlap:.0%} of its words are in {_cite(cited)}",
+                         round(overlap, 3))
+
+
+def _cite(cited: list[int]) -> str:
+    return "".join(f"[{n}]" for n in cited)

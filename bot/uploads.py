@@ -1,0 +1,184 @@
+"""Changing the corpus from the web app: who may, which files, under which names.
+
+Rules, enforced on the server whatever the browser did:
+
+* only document types clusterbot can index (``ALLOWED_EXTENSIONS``) are accepted;
+* a file larger than ``BOT_MAX_UPLOAD_MB`` is refused;
+* the name is reduced to one safe file name (``../../x.md`` becomes ``x.md``) inside the corpus;
+* nothing is overwritten: a file whose content is already in the corpus is refused, a new file
+  whose name is taken gets a numbered suffix (``report.md`` → ``report-2.md``);
+* with ``BOT_ADMIN_PASSWORD`` set every change needs it; without it, changes are allowed only
+  when the app listens on a loopback address.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import re
+import shutil
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import Settings
+from .documents import SIDECAR_SUFFIX, file_hash, iter_corpus
+from .errors import BotError
+
+#: Extensions of uploads the corpus accepts (the types the loaders can read).
+ALLOWED_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
+MAX_NAME_CHARS = 120
+
+
+class UploadRejected(BotError):
+    """An uploaded file is not accepted; the message says why and what to do."""
+
+
+class AccessDenied(BotError):
+    """Changing the documents is not allowed for this request."""
+
+
+@dataclass
+class SavedUpload:
+    """Where an upload was stored and under which name it arrived."""
+
+    original: str
+    source: str
+    path: Path
+    renamed: bool
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` (as in ``BOT_HOST``) only accepts connections from this machine."""
+    if host.strip().lower() in {"localhost", "ip6-localhost"}:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def can_change_documents(settings: Settings, password: str | None) -> bool:
+    """Whether a request with ``password`` may change the corpus (see ``check_access``)."""
+    try:
+        check_access(settings, password)
+    except AccessDenied:
+        return False
+    return True
+
+
+def check_access(settings: Settings, password: str | None) -> None:
+    """Raise ``AccessDenied`` unless the request may change the corpus and the index."""
+    if settings.admin_password:
+        if not hmac.compare_digest((password or "").encode(), settings.admin_password.encode()):
+            raise AccessDenied("wrong or missing admin password: enter the password set in "
+                               "BOT_ADMIN_PASSWORD")
+    elif not is_loopback(settings.host):
+        raise AccessDenied(
+            f"changing documents is disabled because the app listens on {settings.host} without "
+            "a password: set BOT_ADMIN_PASSWORD, or listen on 127.0.0.1 (BOT_HOST)"
+        )
+
+
+def sanitize_filename(name: str) -> str:
+    """A safe file name from an uploaded name: no folders, no hidden or odd characters.
+
+    Keeps letters, digits, ``.``, ``-`` and ``_``; accents are folded to ASCII and spaces become
+    ``-``. Raises ``UploadRejected`` when nothing usable is left or the type is not allowed.
+    """
+    base = re.split(r"[\\/]", name.strip())[-1]
+    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()
+    base = re.sub(r"\s+", "-", base)
+    base = re.sub(r"[^A-Za-z0-9._-]", "", base)
+    base = re.sub(r"-{2,}", "-", base).lstrip(".-_")
+    suffix = Path(base).suffix.lower()
+    if suffix not in ALLOWED_EXTENSIONS or base.lower().endswith(SIDECAR_SUFFIX):
+        raise UploadRejected(
+            f"{name!r} is not a supported document: upload one of "
+            f"{', '.join(ALLOWED_EXTENSIONS)}"
+        )
+    stem = base[: -len(suffix)].rstrip(".-_")[: MAX_NAME_CHARS - len(suffix)]
+    if not stem:
+        raise UploadRejected(f"{name!r} has no usable file name: rename it, e.g. report{suffix}")
+    return stem + suffix
+
+
+def free_name(folder: Path, name: str) -> str:
+    """``name``, or ``stem-2.ext``, ``stem-3.ext``... whichever does not exist in ``folder``."""
+    path = Path(name)
+    candidate, n = name, 1
+    while (folder / candidate).exists() or (folder / (candidate + SIDECAR_SUFFIX)).exists():
+        n += 1
+        candidate = f"{path.stem}-{n}{path.suffix}"
+    return candidate
+
+
+def find_same_content(corpus_dir: Path, data: bytes) -> str | None:
+    """The corpus file (relative path) with exactly these bytes, if any."""
+    digest = None
+    for path in iter_corpus(corpus_dir):
+        try:
+            if path.stat().st_size != len(data):
+                continue
+            digest = digest or file_hash(data)
+            if file_hash(path.read_bytes()) == digest:
+                return path.relative_to(corpus_dir).as_posix()
+        except OSError:
+            continue
+    return None
+
+
+def save_upload(corpus_dir: Path, name: str, src: Path, max_mb: float) -> SavedUpload:
+    """Copy the uploaded file ``src`` (arrived as ``name``) into ``corpus_dir``.
+
+    Raises ``UploadRejected`` for a disallowed type, a file over ``max_mb`` megabytes, an empty
+    file or content already in the corpus.
+    """
+    safe = sanitize_filename(name)
+    size = src.stat().st_size
+    limit = int(max_mb * 1024 * 1024)
+    if size > limit:
+        raise UploadRejected(
+            f"{name} is {size / 1024 / 1024:.1f} MB, more than the limit of {max_mb:g} MB: "
+            "split it, or raise BOT_MAX_UPLOAD_MB"
+        )
+    if size == 0:
+        raise UploadRejected(f"{name} is empty: upload a file with text in it")
+    corpus_dir.mkdir(parents=True, exist_ok=True)
+    duplicate = find_same_content(corpus_dir, src.read_bytes())
+    if duplicate:
+        raise UploadRejected(f"{name} is already in the corpus as {duplicate}: nothing to add")
+    final = free_name(corpus_dir, safe)
+    target = (corpus_dir / final).resolve()
+    if target.parent != corpus_dir.resolve():  # defence in depth: sanitize_filename prevents it
+        raise UploadRejected(f"{name!r} would be stored outside the corpus folder")
+    tmp = target.with_name(f".{final}.part")
+    shutil.copyfile(src, tmp)
+    tmp.replace(target)  # a half-copied file is never seen by the indexer
+    return SavedUpload(original=name, source=final, path=target, renamed=final != safe)
+
+
+def corpus_path(corpus_dir: Path, source: str) -> Path:
+    """The file of ``source`` (a path relative to the corpus); refuses paths leaving it."""
+    root = corpus_dir.resolve()
+    path = (root / source).resolve()
+    if root not in path.parents:
+        raise UploadRejected(f"{source!r} is not a document of the corpus")
+    return path
+
+
+def remove_document(corpus_dir: Path, source: str) -> list[str]:
+    """Delete the corpus file ``source`` and its metadata sidecar; return what was deleted.
+
+    The index still holds the document until the next index update.
+    """
+    path = corpus_path(corpus_dir, source)
+    if not path.is_file():
+        raise UploadRejected(f"{source} is not in the corpus folder {corpus_dir} (already "
+                             "removed?): update the index to drop it from the index")
+    removed = []
+    for candidate in (path, path.with_name(path.name + SIDECAR_SUFFIX)):
+        if candidate.is_file():
+            candidate.unlink()
+            removed.append(candidate.relative_to(corpus_dir.resolve()).as_posix())
+    return removed
