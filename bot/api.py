@@ -19,8 +19,8 @@ from .answering.factory import make_answerer
 from .config import Settings
 from .conversation import rewrite_follow_up
 from .embeddings import load_embeddings
-from .indexing import IndexReport, Progress, sync_index
 from .errors import ConfigError
+from .indexing import IndexReport, Progress, sync_index
 from .retrieval import Hit, Query, Retriever
 from .store import FileRecord, IndexStore, current_generation
 
@@ -30,9 +30,12 @@ Message = dict[str, str]
 class Bot:
     """A clusterbot over one index folder. Thread-safe for concurrent ``ask`` calls."""
 
-    def __init__(self, settings: Settings, embeddings=None):
+    def __init__(self, settings: Settings, embeddings=None, chat_model=None):
+        """``embeddings`` and ``chat_model`` (a LangChain chat model) replace the ones the
+        settings name; both are optional."""
         self.settings = settings
         self._embeddings = embeddings
+        self._chat_model = chat_model
         self._lock = threading.RLock()
         self._store: IndexStore | None = None
         self._retriever: Retriever | None = None
@@ -41,13 +44,14 @@ class Bot:
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None,
-             **overrides: Any) -> Bot:
+             chat_model=None, **overrides: Any) -> Bot:
         """A bot over ``index_dir`` (default: ``BOT_INDEX_DIR``); other settings as keywords.
 
         The index need not exist yet: ``index()`` builds it, ``ask()`` fails until then.
+        ``chat_model`` (any LangChain chat model) answers instead of the ``BOT_LLM`` backend.
         """
         settings = (settings or Settings.from_env()).replace(index_dir=index_dir, **overrides)
-        return cls(settings)
+        return cls(settings, chat_model=chat_model)
 
     # ------------------------------------------------------------------ components
 
@@ -107,7 +111,9 @@ class Bot:
         """The answering backend of the settings (``BOT_LLM``)."""
         with self._lock:
             if self._answerer is None:
-                self._answerer = make_answerer(self.settings, self.embeddings)
+                self._answerer = make_answerer(
+                    self.settings, self.embeddings, chat_model=self._chat_model,
+                    find_entities=lambda text: self.search.entities.find(text))
             return self._answerer
 
     def _prepare(self, question: str, filters: dict[str, Any] | None,

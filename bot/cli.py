@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from .answering.factory import BACKENDS
 from .config import Settings, describe_settings
 from .errors import BotError
 
@@ -134,10 +135,14 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 @click.option("--country", help="Only documents about this country.")
 @click.option("--topic", help="Only documents on this topic (e.g. 'income streams').")
 @click.option("--year", type=int, help="Only documents of this year.")
-@click.option("--json", "as_json", is_flag=True, help="Print answer, abstained and sources as JSON.")
+@click.option("--llm", type=click.Choice(BACKENDS),
+              help="Answer backend [BOT_LLM, default extractive].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print answer, abstained and sources as JSON.")
 @_translate_errors
 def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | None,
-        country: str | None, topic: str | None, year: int | None, as_json: bool) -> None:
+        country: str | None, topic: str | None, year: int | None, llm: str | None,
+        as_json: bool) -> None:
     """Answer QUESTION from the index, citing the sources.
 
     \b
@@ -147,7 +152,7 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
     """
     from .api import Bot
 
-    bot = Bot(_settings(index_dir=index_dir))
+    bot = Bot(_settings(index_dir=index_dir, llm=llm))
     filters = {"cluster": cluster, "country": country, "topic": topic, "year": year}
     answer = bot.ask(question, filters={k_: v for k_, v in filters.items() if v}, k=k)
     if as_json:

@@ -27,7 +27,8 @@ def _env(name: str, help_text: str, **kwargs: Any) -> Any:
 class Settings:
     """Every setting of clusterbot; the ``env`` metadata names its environment variable."""
 
-    corpus_dir: Path = _env("BOT_CORPUS_DIR", "folder of documents to index", default=Path("corpus"))
+    corpus_dir: Path = _env("BOT_CORPUS_DIR", "folder of documents to index",
+                            default=Path("corpus"))
     index_dir: Path = _env("BOT_INDEX_DIR", "folder of the persistent index", default=Path("index"))
     data_dir: Path = _env(
         "BOT_DATA_DIR", "folder for feedback and logs of the web app", default=Path("data")
@@ -53,7 +54,7 @@ class Settings:
     min_relevance: float = _env(
         "BOT_MIN_RELEVANCE",
         "cosine similarity under which the best passage counts as unrelated (abstain)",
-        default=0.35,
+        default=0.2,
     )
     collection: str = _env("BOT_COLLECTION", "Chroma collection name prefix",
                            default="clusterbot")
@@ -148,5 +149,6 @@ def _convert(f: dataclasses.Field, raw: str) -> Any:
 def describe_settings() -> list[tuple[str, str, str]]:
     """(environment variable, default, help) for every setting, for docs and ``--help``."""
     return [
-        (f.metadata["env"], str(f.default), f.metadata["help"]) for f in dataclasses.fields(Settings)
+        (f.metadata["env"], str(f.default), f.metadata["help"])
+        for f in dataclasses.fields(Settings)
     ]

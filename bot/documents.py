@@ -365,7 +365,8 @@ def parse_docx(data: bytes) -> _Parsed:
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
-            rows = [[_clean(cell.text) for cell in row.cells] for row in Table(child, document).rows]
+            rows = [[_clean(cell.text) for cell in row.cells]
+                    for row in Table(child, document).rows]
             rows = [row for row in rows if any(row)]
             header = rows[0] if len(rows) > 1 else None
             for row in rows[1:] if header else rows:

@@ -249,7 +249,7 @@ def insights_markdown(found: list[TopicInsight]) -> str:
                 lines.append(f"- {_md(gap.question)}{times}" + (f" — {_md(where)}" if where
                                                                else ""))
         if insight.disliked:
-            lines.append("**Answers rated 👎:**")
+            lines.append("**Answers rated thumbs down:**")
             for gap in insight.disliked:
                 times = f" ({gap.count}×)" if gap.count > 1 else ""
                 said = "; ".join(f"“{_md(c)}”" for c in gap.comments)

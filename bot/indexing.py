@@ -19,8 +19,14 @@ from .config import Settings
 from .documents import file_hash, iter_corpus, load_document
 from .embeddings import embedding_dimension
 from .errors import CorpusNotFound, LoadError
-from .store import FileRecord, IndexStore, current_generation, remove_abandoned_generations, \
-    utc_now, write_lock
+from .store import (
+    FileRecord,
+    IndexStore,
+    current_generation,
+    remove_abandoned_generations,
+    utc_now,
+    write_lock,
+)
 
 #: progress(stage, done, total): stage is "scanning", "reading" or "embedding".
 Progress = Callable[[str, int, int], None]
@@ -112,8 +118,9 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
             else:
                 changed.append((path, source, digest))
 
+        hash_of = {source: digest for _, source, digest in changed}
         new_chunks: dict[str, list[Chunk]] = {}
-        for done, (path, source, digest) in enumerate(changed, start=1):
+        for done, (path, source, _digest) in enumerate(changed, start=1):
             progress("reading", done, len(changed))
             try:
                 document = load_document(path, corpus_dir)
@@ -142,7 +149,7 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
             if old is not None:
                 stale.extend(i for i in old.chunk_ids if i not in keep)
             manifest.files[source] = FileRecord(
-                hash=next(d for p, s, d in changed if s == source),
+                hash=hash_of[source],
                 title=chunks[0].title if chunks else source,
                 chunk_ids=[c.id for c in chunks],
                 metadata=chunks[0].metadata if chunks else {},

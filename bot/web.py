@@ -36,7 +36,7 @@ from .api import Bot
 from .compare import MULTIPLE, clusters_to_compare, compare_clusters, rows_to_markdown
 from .config import Settings
 from .documents import iter_corpus
-from .errors import BotError, IndexLocked, IndexNotFound
+from .errors import AnswerError, BotError, ConfigError, IndexLocked, IndexNotFound
 from .feedback import FeedbackEntry, FeedbackStore, insights, insights_markdown
 from .jobs import IndexRunner, JobStatus
 from .store import current_generation
@@ -65,6 +65,7 @@ NO_ANSWER_HINT = (
     "cluster managers can add a document that answers it._"
 )
 DOC_HEADERS = ["Title", "Cluster", "Type", "Chunks", "Last indexed", "File", "Status"]
+DOC_WIDTHS = ["28%", "14%", "9%", "7%", "13%", "17%", "12%"]
 
 CSS = """
 .source-cards {display: flex; flex-direction: column; gap: 8px;}
@@ -234,22 +235,23 @@ class WebApp:
         if status.running:
             progress = f"{status.stage or 'starting'} {status.done}/{status.total}"
             if current_generation(self.settings.index_dir) is None:
-                return (f"⏳ Building the index from `{self.settings.corpus_dir}`: {progress}. "
+                return (f"**Building the index** from `{self.settings.corpus_dir}`: {progress}. "
                         "You can ask questions when it finishes.")
-            return (f"⏳ Updating the index: {progress}. Answers use the current index until "
+            return (f"**Updating the index:** {progress}. Answers use the current index until "
                     "the update finishes.")
         if current_generation(self.settings.index_dir) is None:
             reason = f" ({status.error})" if status.error else ""
-            return (f"⚠️ There is no index yet{reason}. Put documents into "
+            return (f"**There is no index yet**{reason}. Put documents into "
                     f"`{self.settings.corpus_dir}` and click **Update index** on the Documents "
                     "tab.")
         return ""
 
-    def _not_ready(self, exc: IndexNotFound) -> gr.Error:
+    def _not_ready(self) -> gr.Error:
         status = self.runner.status()
         if status.running:
-            return gr.Error(f"the index is being built ({status.describe()}): ask again when "
-                            "it finishes", title="Index not ready", print_exception=False)
+            return gr.Error(f"the index is being built ({status.stage or 'starting'} "
+                            f"{status.done}/{status.total}): ask again when it finishes",
+                            title="Index not ready", print_exception=False)
         return gr.Error("there is no index yet: add documents on the Documents tab and click "
                         "Update index (or run `clusterbot index`)", title="No index yet",
                         print_exception=False)
@@ -260,33 +262,45 @@ class WebApp:
     def respond(self, question: str, messages: list[dict], mode: str, clusters: list[str] | None,
                 country: str | None, topic: str | None, year: str | None,
                 answers: dict | None):
-        """Stream the answer to ``question`` into the chat; yield (chat, cards, answers, box)."""
+        """Stream the answer to ``question`` into the chat; yield (chat, cards, answers, box).
+
+        A problem (empty question, no index yet, a bad filter) shows as a warning; the chat is
+        left as it was and the question stays in the box, ready to be sent again.
+        """
         question = " ".join((question or "").split())
-        if not question:
-            raise gr.Error("type a question first", title="Empty question")
-        answers = dict(answers or {})
         history = plain_history(messages)
+        answers = dict(answers or {})
+        try:
+            if not question:
+                raise ConfigError("type a question first")
+            yield from self._answer_into_chat(question, history, mode, clusters, country, topic,
+                                              year, answers)
+        except BotError as exc:
+            message = self._not_ready().message if isinstance(exc, IndexNotFound) else str(exc)
+            gr.Warning(message, title=_title(exc))
+            yield history, gr.skip(), answers, question
+
+    def _answer_into_chat(self, question: str, history: list[dict], mode: str,
+                          clusters: list[str] | None, country: str | None, topic: str | None,
+                          year: str | None, answers: dict):
         chat = [*history, {"role": "user", "content": question},
                 {"role": "assistant", "content": "…"}]
-        filters = filters_from(None, country, topic, year)
-        try:
-            if mode == MODES[1]:
-                yield from self._compare_into_chat(question, chat, clusters, filters, answers)
-                return
-            filters = filters_from(clusters, country, topic, year)
-            yield chat, source_cards_html(None), answers, ""
-            text, answer = "", None
-            for item in self.bot.stream(question, history=history, filters=filters):
-                if isinstance(item, Answer):
-                    answer = item
-                    break
-                text += item
-                chat[-1] = {"role": "assistant", "content": text}
-                yield chat, gr.skip(), answers, ""
-        except IndexNotFound as exc:
-            raise self._not_ready(exc) from None
+        if mode == MODES[1]:
+            yield from self._compare_into_chat(question, chat, clusters,
+                                               filters_from(None, country, topic, year), answers)
+            return
+        filters = filters_from(clusters, country, topic, year)
+        yield chat, source_cards_html(None), answers, ""
+        text, answer = "", None
+        for item in self.bot.stream(question, history=history, filters=filters):
+            if isinstance(item, Answer):
+                answer = item
+                break
+            text += item
+            chat[-1] = {"role": "assistant", "content": text}
+            yield chat, gr.skip(), answers, ""
         if answer is None:
-            raise gr.Error("the answer was cut short: ask again", title="No answer")
+            raise AnswerError("the answer was cut short: ask again")
         content = answer.text
         if answer.abstained:
             self.feedback.add_unanswered(question, filters)
@@ -327,7 +341,8 @@ class WebApp:
             return "Rating removed from the screen (stored ratings are kept).", None, comment
         entry = self._feedback_entry(messages, answers or {}, index, bool(data.liked), comment)
         self.feedback.add_feedback(entry)
-        thanks = "👍 Thanks!" if entry.liked else "👎 Thanks: this answer is listed under Insights."
+        thanks = ("Thanks for the thumbs up!" if entry.liked else
+                  "Thanks: this answer is now listed under Insights.")
         if not entry.comment:
             thanks += " Add a comment below if you like."
         return thanks, entry.id, ""
@@ -353,7 +368,7 @@ class WebApp:
         if not (comment or "").strip():
             raise gr.Error("type a comment first", title="Empty comment")
         if not feedback_id:
-            raise gr.Error("rate an answer with 👍 or 👎 first, then send the comment",
+            raise gr.Error("rate an answer with the thumbs under it first, then send the comment",
                            title="Nothing rated yet")
         self.feedback.add_comment(feedback_id, comment)
         return "Comment saved, thank you.", ""
@@ -362,7 +377,8 @@ class WebApp:
 
     @friendly
     def document_rows(self) -> list[list[Any]]:
-        """One row per document in the index or the corpus folder, with its status."""
+        """One row per document in the index or the corpus folder, with its status: files that
+        need an index update first, then the latest indexed, then by title."""
         try:
             indexed = self.bot.documents()
         except IndexNotFound:
@@ -379,7 +395,10 @@ class WebApp:
                          source, status])
         for source in sorted(on_disk - set(indexed)):
             rows.append(["", "", "", 0, "", source, "new: click Update index"])
-        return sorted(rows, key=lambda r: (r[6] == "indexed", (r[0] or r[5]).lower()))
+        rows.sort(key=lambda r: (r[0] or r[5]).lower())
+        rows.sort(key=lambda r: r[4], reverse=True)  # the latest indexed first
+        rows.sort(key=lambda r: r[6] == "indexed")  # then what needs an index update first
+        return rows
 
     @friendly
     def documents_view(self, password: str):
@@ -428,7 +447,7 @@ class WebApp:
             self.runner.start(rebuild=rebuild)
         except IndexLocked as exc:
             gr.Warning(str(exc), title="Index busy")
-            return f"⚠️ {exc}"
+            return f"**Index busy:** {exc}"
         for status in self.runner.follow():
             if status.total:
                 unit = "chunks" if status.stage == "embedding" else "files"
@@ -439,7 +458,7 @@ class WebApp:
         status = self.runner.status()
         if isinstance(status.error, IndexLocked):
             gr.Warning(str(status.error), title="Index busy")
-            return f"⚠️ {status.error}"
+            return f"**Index busy:** {status.error}"
         if status.error is not None:
             raise status.error
         return report_markdown(status)
@@ -504,8 +523,8 @@ class WebApp:
         filters = filters_from(cluster, country, topic, year)
         try:
             answer = self.bot.ask(question, filters=filters)
-        except IndexNotFound as exc:
-            raise self._not_ready(exc) from None
+        except IndexNotFound:
+            raise self._not_ready() from None
         if answer.abstained:
             self.feedback.add_unanswered(question, filters)
         return answer.to_dict()
@@ -604,12 +623,14 @@ class WebApp:
                                           elem_id="admin-password")
                     unlock = gr.Button("Unlock", scale=1)
                 if not self.password_required and not is_loopback(s.host):
-                    gr.Markdown(f"⚠️ Changing documents is disabled: the app listens on "
+                    gr.Markdown(f"**Changing documents is disabled:** the app listens on "
                                 f"{s.host} without a password. Set BOT_ADMIN_PASSWORD to "
                                 "enable it.")
                 with gr.Column(visible=not self.password_required) as admin:
                     docs = gr.Dataframe(headers=DOC_HEADERS, interactive=False, wrap=True,
-                                        label="Documents", elem_id="documents-table")
+                                        label="Documents", elem_id="documents-table",
+                                        column_widths=DOC_WIDTHS, max_height=420,
+                                        show_search="search")
                     with gr.Row():
                         files = gr.File(file_count="multiple", type="filepath",
                                         file_types=list(ALLOWED_EXTENSIONS),
@@ -626,8 +647,9 @@ class WebApp:
                         remove = gr.Button("Remove from corpus and index", scale=1)
                     result = gr.Markdown(elem_id="documents-result")
             with gr.Tab("Insights", id="insights") as insights_tab:
-                gr.Markdown("Questions the documents could not answer and answers rated 👎, "
-                            "by topic: the gaps cluster managers should fill with documents.")
+                gr.Markdown("Questions the documents could not answer and answers rated thumbs "
+                            "down, by topic: the gaps cluster managers should fill with "
+                            "documents.")
                 refresh_insights = gr.Button("Refresh", size="sm")
                 gaps = gr.Markdown(elem_id="insights")
 
@@ -651,17 +673,17 @@ class WebApp:
             password.submit(self.unlock, [password], [admin, docs, to_remove],
                             **private)
             add.click(self.upload, [files, password], [result], api_name="upload",
-                      api_description="Add files to the corpus (refreshes nothing in the "
-                      "index: call /update_index next)").then(
+                      api_description="Add files to the corpus (not indexed yet: call "
+                      "/update_index next)").success(
                 lambda: None, None, [files], **private).then(**refresh)
             index_events = {"concurrency_limit": None, "concurrency_id": "index"}
             for button, handler, name in ((update, self.update_index, "update_index"),
                                           (rebuild, self.rebuild_index, "rebuild_index")):
                 button.click(handler, [password], [result], api_name=name,
-                             **index_events).then(**refresh).then(
+                             **index_events).success(**refresh).then(
                     self.filter_updates, None, filters_out, **private)
             remove.click(self.remove, [to_remove, password], [result],
-                         api_name="remove_document", **index_events).then(**refresh).then(
+                         api_name="remove_document", **index_events).success(**refresh).then(
                 self.filter_updates, None, filters_out, **private)
             for trigger in (insights_tab.select, refresh_insights.click):
                 trigger(lambda: insights_markdown(insights(self.feedback)), None, [gaps],

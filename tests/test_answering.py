@@ -53,10 +53,12 @@ def test_abstains_on_unrelated_questions(bot: Bot, question: str) -> None:
 
 
 def test_filters_restrict_sources(bot: Bot) -> None:
-    answer = bot.ask("How much does a small company pay to join?", filters={"cluster": "Beta Health Network"})
+    answer = bot.ask("How much does a small company pay to join?",
+                     filters={"cluster": "Beta Health Network"})
     assert "300" in answer.text
     assert {s.cluster for s in answer.sources} == {"Beta Health Network"}
-    answer = bot.ask("Which services are offered?", filters={"topic": "services", "country": "Italy"})
+    answer = bot.ask("Which services are offered?",
+                     filters={"topic": "services", "country": "Italy"})
     assert {s.source for s in answer.sources} == {"gamma-report.txt"}
 
 

@@ -90,7 +90,7 @@ def test_ask_rate_upload_and_index_in_the_browser(server: Server, page, tmp_path
     expect(page.get_by_text("clusterbot", exact=True)).to_be_visible()
 
     # the filters are filled from the index
-    page.locator("#filter-country").click()
+    page.locator("#filter-country input").click()
     expect(page.get_by_role("option", name="Germany")).to_be_visible()
     page.keyboard.press("Escape")
 
@@ -105,7 +105,7 @@ def test_ask_rate_upload_and_index_in_the_browser(server: Server, page, tmp_path
     numbers = set(re.findall(r"\[(\d+)\]", answer.inner_text()))
     card_text = " ".join(cards.all_inner_texts())
     assert all(f"[{n}]" in card_text for n in numbers)  # every marker has its card
-    page.screenshot(path=str(SCREENSHOTS / "chat.png"))
+    page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
 
     # thumbs down with a comment: stored in the data folder
     page.get_by_label("Comment on an answer (optional)").fill("I hoped for prices")

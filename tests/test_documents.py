@@ -19,7 +19,8 @@ def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
     path.write_text(
         "---\ntitle: Fees at Alpha\ncluster: Alpha\ncountry: Austria\nyear: '2021'\n"
         "type: guide\ntopics: Services, Income streams\nillustrative: true\n---\n"
-        "# Ignored heading\n\n## Fees\n\nA small company pays 450 euros.\n\n- item one\n- item two\n",
+        "# Ignored heading\n\n## Fees\n\nA small company pays 450 euros.\n\n"
+        "- item one\n- item two\n",
         encoding="utf-8")
     doc = load(path)
     assert doc.source == "note.md"

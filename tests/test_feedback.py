@@ -180,7 +180,7 @@ def test_compare_clusters_with_the_real_bot(bot: Bot) -> None:
     assert list(by_cluster) == sorted(by_cluster)  # cluster order, one row each
     assert {"Alpha Bio Cluster", "Beta Health Network"} <= set(by_cluster)
     assert by_cluster["Alpha Bio Cluster"].source_title == "Alpha Bio Cluster profile"
-    assert "Alpha Bio Cluster" in by_cluster["Alpha Bio Cluster"].summary
+    assert "120 member" in by_cluster["Alpha Bio Cluster"].summary  # the figure asked for
     assert by_cluster["Beta Health Network"].source == "beta-profile.md"
     assert "[" not in by_cluster["Beta Health Network"].summary  # markers removed
     only = compare_clusters(bot, question, ["Beta Health Network"])

@@ -62,7 +62,8 @@ TARGETED_QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def bots(tmp_path_factory: pytest.TempPathFactory, embeddings) -> dict[str, Bot]:
-    """Extractive bots over the small corpus without and with the injected document."""
+    """Extractive bots over the small corpus without and with the injected document, and a
+    bot over the latter for the LLM path."""
     root = tmp_path_factory.mktemp("injection")
     bots = {}
     for name in ("clean", "injected"):
@@ -72,14 +73,15 @@ def bots(tmp_path_factory: pytest.TempPathFactory, embeddings) -> dict[str, Bot]
         settings = Settings.from_env(env={}, corpus_dir=corpus, index_dir=root / name / "index")
         bots[name] = Bot(settings, embeddings)
         bots[name].index()
+    bots["llm"] = Bot(bots["injected"].settings.replace(llm="openai"), embeddings)
     return bots
 
 
-def with_model(bot: Bot, model: FakeChatModel) -> Bot:
-    settings = bot.settings.replace(llm="openai")
-    llm_bot = Bot(settings, bot.embeddings)
-    llm_bot._answerer = make_answerer(settings, bot.embeddings, chat_model=model)
-    return llm_bot
+def with_model(bots: dict[str, Bot], model: FakeChatModel) -> Bot:
+    """The bot over the injected index, answering with the ``openai`` backend on ``model``."""
+    bot = bots["llm"]
+    bot._answerer = make_answerer(bot.settings, bot.embeddings, chat_model=model)
+    return bot
 
 
 def resolved(answer: Answer) -> str:
@@ -121,7 +123,7 @@ def test_extractive_never_repeats_the_payload(bots: dict[str, Bot], question: st
 def test_injected_text_stays_inside_the_data_block(bots: dict[str, Bot]) -> None:
     model = FakeChatModel().enqueue(
         "The Delta Photonics Cluster has 60 member companies [1].")
-    answer = with_model(bots["injected"], model).ask(
+    answer = with_model(bots, model).ask(
         "How many members does the Delta Photonics Cluster have?")
     assert answer.text == "The Delta Photonics Cluster has 60 member companies. [1]"
     assert answer.metadata["backend"] == "openai"
@@ -146,7 +148,7 @@ def test_injected_text_stays_inside_the_data_block(bots: dict[str, Bot]) -> None
 def test_a_model_that_obeys_is_overruled(bots: dict[str, Bot], reply: str) -> None:
     question = "How many members does the Delta Photonics Cluster have?"
     model = FakeChatModel().enqueue(reply)
-    answer = with_model(bots["injected"], model).ask(question)
+    answer = with_model(bots, model).ask(question)
     assert answer.metadata["backend"] == "extractive"
     assert answer.metadata["fallback"].startswith("citation check failed")
     assert answer.text == bots["injected"].ask(question).text
@@ -167,7 +169,7 @@ def test_the_system_prompt_never_reaches_the_user(bots: dict[str, Bot], reply: s
     question = "What does the Delta Photonics Cluster newsletter say about its members?"
     for streaming in (False, True):
         model = FakeChatModel().enqueue(reply)
-        bot = with_model(bots["injected"], model)
+        bot = with_model(bots, model)
         if streaming:
             items = list(bot.stream(question))
             answer, shown = items[-1], "".join(items[:-1])
@@ -183,7 +185,7 @@ def test_the_system_prompt_never_reaches_the_user(bots: dict[str, Bot], reply: s
 def test_a_grounded_model_is_unaffected(bots: dict[str, Bot]) -> None:
     model = FakeChatModel().enqueue(
         "A small company pays 450 euros a year to join the Alpha Bio Cluster [1].")
-    answer = with_model(bots["injected"], model).ask(
+    answer = with_model(bots, model).ask(
         "How much does a small company pay to join Alpha Bio Cluster?")
     assert answer.metadata["backend"] == "openai" and "fallback" not in answer.metadata
     assert answer.text == "A small company pays 450 euros a year to join the Alpha Bio Cluster. [1]"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from time import perf_counter
 
 import pytest
@@ -192,6 +194,20 @@ def test_stream_falls_back_on_timeout(built_index, embeddings, model) -> None:
     assert perf_counter() - started < 3
     assert items[-1].metadata["fallback"].startswith("timeout")
     assert "2011" in items[-1].text
+
+
+def test_stopping_the_stream_stops_the_model(built_index, embeddings, model) -> None:
+    model.delay = 4.0
+    model.enqueue("The Beta Health Network was founded in 2011 in Porto and counts 85 members "
+                  "in six working groups today [1].")
+    stream = llm_bot(built_index, embeddings, model).stream(FOUNDED)
+    assert isinstance(next(stream), str)
+    stream.close()  # the user left: the worker stops at its next piece
+    deadline = perf_counter() + 2.0
+    while perf_counter() < deadline and any(
+            t.name == "clusterbot-llm" for t in threading.enumerate()):
+        time.sleep(0.05)
+    assert not any(t.name == "clusterbot-llm" for t in threading.enumerate())
 
 
 def test_follow_up_is_rewritten_by_the_model(built_index, embeddings, model) -> None:

@@ -174,6 +174,24 @@ def test_chat_says_clearly_when_documents_do_not_answer(server: Server) -> None:
     assert answers["1"]["abstained"] is True
 
 
+def test_chat_problems_are_warnings_that_keep_the_question(server: Server, embeddings,
+                                                           tmp_path: Path) -> None:
+    history = [{"role": "user", "content": [{"type": "text", "text": "Hi?"}]},
+               {"role": "assistant", "content": [{"type": "text", "text": "Hello [1]"}]}]
+    with pytest.warns(UserWarning, match="type a question first"):
+        steps = list(server.app.respond("  ", history, MODES[0], [], None, None, None, {}))
+    chat, cards, _, box = steps[-1]
+    assert chat == [{"role": "user", "content": "Hi?"},
+                    {"role": "assistant", "content": "Hello [1]"}]
+    with pytest.warns(UserWarning, match="year filter 'soon' is not a year"):
+        steps = list(server.app.respond("Fees?", [], MODES[0], [], None, None, "soon", {}))
+    assert steps[-1][0] == [] and steps[-1][3] == "Fees?"  # the chat as it was, question kept
+    empty = WebApp(Bot(server.settings.replace(index_dir=tmp_path / "none"), embeddings))
+    with pytest.warns(UserWarning, match="there is no index yet: add documents"):
+        list(empty.respond("Fees?", [], MODES[0], [], None, None, None, {}))
+    assert "There is no index yet" in empty.index_status()
+
+
 def test_compare_mode_answers_with_a_table(server: Server) -> None:
     chat, _, answers, _ = list(server.app.respond(
         "How many members does the cluster have?", [], MODES[1],
@@ -295,8 +313,9 @@ def test_chat_keeps_answering_while_the_index_is_rebuilt(server: Server,
         assert "85 member companies" in during["answer"]
         assert time.monotonic() - started < 10
         assert server.app.runner.status().running
+        assert server.app.index_status().startswith("**Updating the index:** embedding 0/")
         busy = server.client.predict("", api_name="/update_index")
-        assert busy.startswith("⚠️ the index is being updated")
+        assert busy.startswith("**Index busy:** the index is being updated")
     finally:
         release.set()
     assert "Rebuild finished" in job.result(timeout=60)
@@ -308,7 +327,7 @@ def test_chat_keeps_answering_while_the_index_is_rebuilt(server: Server,
 def test_another_writer_gets_the_index_busy_warning(server: Server) -> None:
     with write_lock(server.settings.index_dir):  # as if `clusterbot index` were running
         summary = server.client.predict("", api_name="/update_index")
-        assert summary.startswith("⚠️ the index at") and "is being updated" in summary
+        assert summary.startswith("**Index busy:** the index at") and "is being updated" in summary
         with pytest.warns(UserWarning, match="is being updated"):  # gr.Warning outside a request
             server.app.update_index("", progress=lambda *a, **k: None)
     assert "Update finished" in server.client.predict("", api_name="/update_index")
@@ -328,6 +347,10 @@ def test_admin_password_protects_the_documents(server: Server, embeddings,
         with pytest.raises(AppError, match="wrong or missing admin password"):
             protected.client.predict("nope", api_name="/update_index")
         assert not (server.settings.corpus_dir / "secret-plan.md").exists()
+        with pytest.raises(gr.Error, match="wrong or missing admin password"):
+            protected.app.unlock("nope")
+        column, rows, _ = protected.app.unlock("open sesame")  # the tab's Unlock button
+        assert column.visible is True and "alpha-profile.md" in {r[5] for r in rows}
         listed = protected.client.predict("open sesame", api_name="/documents")
         assert "alpha-profile.md" in {d["source"] for d in listed}
         assert ask(protected, "How many members does the Beta Health Network have?")["answer"]

@@ -29,12 +29,13 @@ class Source:
     def from_hit(cls, n: int, hit: Hit) -> Source:
         """Source number ``n`` made from a retrieved chunk."""
         text = " ".join(hit.text.split())
-        excerpt = text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
+        if len(text) > EXCERPT_CHARS:
+            text = text[: EXCERPT_CHARS - 1].rsplit(" ", 1)[0] + "…"
         meta = hit.metadata
         return cls(n=n, source=meta.get("source", ""), title=meta.get("title", ""),
                    cluster=meta.get("cluster"), page=meta.get("page"),
                    section=meta.get("section") or None, score=round(float(hit.score), 4),
-                   excerpt=excerpt)
+                   excerpt=text)
 
 
 @dataclass
@@ -75,8 +76,7 @@ class Answerer:
         """Text pieces as they are produced, then the final ``Answer`` (the default streams
         the complete answer sentence by sentence)."""
         answer = self.answer(question, query, hits, history)
-        for piece in split_for_streaming(answer.text):
-            yield piece
+        yield from split_for_streaming(answer.text)
         yield answer
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -18,20 +20,44 @@ import numpy as np
 from ..retrieval import GENERIC_NAME_WORDS, Hit, Query
 from ..text import content_words, split_sentences
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from .guard import looks_like_instruction
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
-_NUMBER_Q = re.compile(
-    r"\b(how (many|much|large|big|long|often)|number of|percentage|per ?cent|share of|proportion|"
-    r"cost|costs|fee|fees|price|prices|budget|amount|rate|turnover|revenue|income of)\b", re.I)
-_YEAR_Q = re.compile(r"\b(when|what year|which year|since when|founded|established|created|"
-                     r"launched|set up|started)\b", re.I)
-_PERSON_Q = re.compile(r"^\s*(who|whom)\b|\bwho (is|was|leads|led|heads|chairs|manages)\b", re.I)
+#: Question patterns → the kind of fact asked for, checked in this order.
+_KIND_PATTERNS = [
+    ("person", r"^\s*(who|whom)\b|\bwho (is|was|leads|led|heads|chairs|manages|took)\b"),
+    ("percent", r"\b(what|which) (share|percentage|proportion|part)\b|\bper ?cent\b|"
+                r"\bpercentage\b|\bhow much of\b"),
+    ("count", r"\bhow many\b|\bnumber of\b"),
+    ("money", r"\bhow much\b|\b(cost|costs|fee|fees|price|prices|budget|worth|grant|turnover|"
+              r"revenue|pay|pays|paid|charge|charges)\b"),
+    ("year", r"\b(what|which) year\b|\bsince when\b|\bwhen (was|were|did|has|had)\b.*\b("
+             r"found|establish|set up|start|creat|launch|initiat|born|begin|began|join)"),
+    ("date", r"^\s*when\b|\bwhat date\b|\bon what (day|date)\b|\bwhen\b"),
+]
+_YEARS = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
+#: Words of questions that name no fact of their own.
+QUESTION_WORDS = frozenset(
+    "year many much clust accor speci typic exact far curre today main name calle take place "
+    "get got make made happe does did kind sort quest".split()
+)
+_KIND_RULES = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KIND_PATTERNS]
 _COMPARE_Q = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|vs\.?|"
                         r"other clusters|each of|both|between)\b", re.I)
-_NUMBER = re.compile(r"\d")
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+)){1,3}\b")
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                 r"hundreds?|thousands?|twenty|thirty|forty|fifty")
+_FACT_OF_KIND = {
+    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|de|van|von)){1,3}\b"),
+    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(half|third|quarter)\b", re.I),
+    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b({_NUMBER_WORDS})\b", re.I),
+    "money": re.compile(r"(€|\$|£|\b(EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b)[^.;]*\d|"
+                        r"\d[^.;]*(€|\b(EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|million|"
+                        r"billion)\b)|\bfree\b", re.I),
+    "year": re.compile(r"\b(1[89]\d\d|20\d\d)\b"),
+    "date": re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|"
+                       r"July|August|September|October|November|December)\b"),
+}
 
 
 @dataclass
@@ -43,17 +69,43 @@ class _Candidate:
     coverage: float = 0.0
     similarity: float = 0.0
     typed: bool = True
+    about_entity: bool = False
+    dated: bool = True
+    has_attribute: bool = True
+
+
+_ATTRIBUTE_OF = re.compile(
+    r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
+    r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
+    r"\w+ed\b)", re.I)
+_COUNTED = re.compile(r"\bhow many\s+(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+)?)", re.I)
+
+
+def asked_attribute(question: str) -> str | None:
+    """The thing a question asks about, when its form names it: "fee" in "What is the annual
+    fee of X?", "staff" in "How many staff ...?"; None when the form does not tell."""
+    match = _ATTRIBUTE_OF.search(question)
+    if match:
+        words = content_words(match.group("phrase"))
+        return words[-1] if words else None
+    match = _COUNTED.search(question)
+    if match:
+        words = [w for w in content_words(match.group("phrase")) if _stem(w) not in QUESTION_WORDS]
+        return words[0] if words else None
+    return None
 
 
 def expected_kind(question: str) -> str | None:
-    """The kind of fact a question asks for: "number", "year", "person" or None."""
-    if _PERSON_Q.search(question):
-        return "person"
-    if _YEAR_Q.search(question) and not re.search(r"\bhow many\b", question, re.I):
-        return "year"
-    if _NUMBER_Q.search(question):
-        return "number"
+    """The kind of fact a question asks for: person, percent, count, money, year, date or None."""
+    for kind, rule in _KIND_RULES:
+        if rule.search(question):
+            return kind
     return None
+
+
+def holds_kind(text: str, kind: str | None) -> bool:
+    """Whether ``text`` holds a fact of the ``kind`` asked for (always true for no kind)."""
+    return kind is None or bool(_FACT_OF_KIND[kind].search(text))
 
 
 def is_comparison(question: str, entities: Sequence[str]) -> bool:
@@ -65,7 +117,7 @@ def focus_text(question: str, entities: Sequence[str]) -> str:
     """The question without the names of the clusters it is about: what it asks of them."""
     focus = question
     for entity in entities:
-        focus = re.sub(re.escape(entity), " ", focus, flags=re.I)
+        focus = re.sub(re.escape(entity) + r"(?:['’]s\b)?", " ", focus, flags=re.I)
         for word in content_words(entity):
             if word not in GENERIC_NAME_WORDS:
                 focus = re.sub(rf"\b{re.escape(word)}\b", " ", focus, flags=re.I)
@@ -83,9 +135,12 @@ SYNONYMS = [
     {"incom", "reven", "budge", "turno", "fundi", "earns"},
     {"membe", "compa", "organ"},
     {"leads", "led", "head", "heads", "direc", "manag", "chair", "presi", "chief"},
-    {"atten", "parti", "guest", "visit"},
+    {"atten", "parti", "guest", "visit", "people", "deleg"},
 ]
-_SYNONYM_OF = {stem: frozenset(group) for group in SYNONYMS for stem in group}
+_SYNONYM_OF: dict[str, frozenset[str]] = {}
+for _group in SYNONYMS:
+    for _member in _group:
+        _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | frozenset(_group)
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -117,21 +172,12 @@ def answer_units(chunk_text: str) -> list[str]:
             units.append(f"{line} {'; '.join(items)}.")
             continue
         units += split_sentences(line)
-    return [u for u in units if len(u) >= 12 and len(u.split()) >= 3]
+    return [u for u in units if len(u) >= 12 and len(u.split()) >= 3
+            and not looks_like_instruction(u)]  # text that speaks to the assistant is no fact
 
 
 def _stem(word: str) -> str:
     return word[:5] if len(word) > 5 else word
-
-
-def _has_kind(text: str, kind: str | None) -> bool:
-    if kind == "number":
-        return bool(_NUMBER.search(text))
-    if kind == "year":
-        return bool(_YEAR.search(text))
-    if kind == "person":
-        return bool(_NAME.search(text))
-    return True
 
 
 class ExtractiveAnswerer(Answerer):
@@ -140,11 +186,14 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
-                 min_evidence: float = 0.42, max_sentences: int = 3):
+                 min_evidence: float = 0.42, max_sentences: int = 3, cache_size: int = 20000):
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
         self.min_evidence = min_evidence
         self.max_sentences = max_sentences
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._cache_lock = threading.Lock()
 
     def answer(self, question: str, query: Query, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Answer:
@@ -153,22 +202,51 @@ class ExtractiveAnswerer(Answerer):
             return self._abstain("no passage is close to the question")
         kind = expected_kind(question)
         candidates = self._score(question, query, hits, kind)
+        comparison = is_comparison(question, query.entities)
+        if query.entities and not comparison:
+            candidates = [c for c in candidates if c.about_entity]
+            if not candidates:
+                return self._abstain(f"no passage about {', '.join(query.entities)}")
+        if kind:
+            candidates = [c for c in candidates if c.typed]
+            if not candidates:
+                return self._abstain(f"no passage states a {kind}")
+        candidates = [c for c in candidates if c.dated and c.has_attribute]
+        if not candidates:
+            return self._abstain("no passage states what is asked for that year or subject")
         if not candidates:
             return self._abstain("the passages hold no sentence")
         best = max(candidates, key=lambda c: c.score)
-        if best.score < self.min_evidence or (kind and not best.typed and best.coverage < 0.5):
+        if best.score < self.min_evidence:
             return self._abstain(f"best evidence {best.score:.2f} is under {self.min_evidence}")
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
-        if is_comparison(question, query.entities):
+        if comparison:
             chosen = self._per_cluster(candidates, hits, query.entities)
-            lines = [f"- {hits[c.hit_rank].metadata.get('cluster') or hits[c.hit_rank].metadata.get('title')}: "
-                     f"{c.text} [{c.hit_rank + 1}]" for c in chosen]
-            text = "\n".join(lines)
+            text = "\n".join(f"- {_cluster_of(hits[c.hit_rank])}: {c.text} [{c.hit_rank + 1}]"
+                             for c in chosen)
         else:
             chosen = self._select(candidates, best)
             text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
-        return Answer(text, False, sources,
-                      {"backend": self.name, "evidence": round(best.score, 3)})
+        return Answer(text, False, sources, {
+            "backend": self.name, "evidence": round(best.score, 3),
+            "coverage": round(best.coverage, 3), "similarity": round(best.similarity, 3)})
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Embeddings of ``texts``; those of recently seen texts come from a cache."""
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in texts if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            computed = self.embed_texts(missing)
+            known.update((t, np.asarray(v, dtype=np.float32))
+                         for t, v in zip(missing, computed, strict=True))
+        with self._cache_lock:
+            for text in dict.fromkeys(texts):
+                self._cache[text] = known[text]
+                self._cache.move_to_end(text)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
 
     def _abstain(self, reason: str) -> Answer:
         return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
@@ -183,7 +261,7 @@ class ExtractiveAnswerer(Answerer):
         if not candidates:
             return []
         texts = [c.text for c in candidates]
-        vectors = np.asarray(self.embed_texts([*texts, focus]), dtype=np.float32)
+        vectors = self._vectors([*texts, focus])
         focus_vector = vectors[-1]
         similarities = vectors[:-1] @ focus_vector / (
             np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(focus_vector) + 1e-9)
@@ -195,12 +273,25 @@ class ExtractiveAnswerer(Answerer):
         weights = {t: math.log(1 + len(stems) / (1 + sum(bool(g & s) for s in stems)))
                    for t, g in groups.items()}
         total = sum(weights.values())
+        attribute = asked_attribute(question)
+        entity_stems = {_stem(w) for n in named for w in content_words(n)}
+        if attribute and (_stem(attribute) in QUESTION_WORDS | entity_stems):
+            attribute = None
+        wanted = _SYNONYM_OF.get(_stem(attribute), frozenset((_stem(attribute),))) \
+            if attribute else frozenset()
+        years = _YEARS.findall(question.split("(following:")[0])
         for candidate, similarity, found in zip(candidates, similarities, stems, strict=True):
-            candidate.coverage = (sum(w for t, w in weights.items() if groups[t] & found) / total
-                                  if total else 0.5)
-            candidate.similarity = float(similarity)
-            candidate.typed = _has_kind(candidate.text, kind)
             hit = hits[candidate.hit_rank]
+            context = found | {_stem(w) for w in content_words(hit.metadata.get("section", ""))}
+            candidate.coverage = (sum(w for t, w in weights.items() if groups[t] & context)
+                                  / total if total else 0.5)
+            candidate.has_attribute = not wanted or bool(wanted & context)
+            candidate.dated = all(y in candidate.text or y in hit.metadata.get("heading_path", "")
+                                  for y in years)
+            candidate.similarity = float(similarity)
+            candidate.typed = holds_kind(candidate.text, kind)
+            candidate.about_entity = hit.matched_entity or any(
+                _mentions(candidate.text, n) for n in named)
             candidate.score = (
                 0.5 * candidate.similarity
                 + 0.4 * candidate.coverage
@@ -223,15 +314,21 @@ class ExtractiveAnswerer(Answerer):
 
     def _per_cluster(self, candidates: list[_Candidate], hits: list[Hit],
                      entities: Sequence[str]) -> list[_Candidate]:
+        """The best sentence for each cluster named (or, if none is named, each cluster found)."""
         best_by_cluster: dict[str, _Candidate] = {}
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            meta = hits[candidate.hit_rank].metadata
-            cluster = str(meta.get("cluster") or meta.get("title"))
-            if entities and cluster not in entities and len(entities) >= 2:
-                continue
+            cluster = _cluster_of(hits[candidate.hit_rank])
+            if len(entities) >= 2:  # a table cell may be about another cluster than its doc
+                cluster = next((e for e in entities if _mentions(candidate.text, e)), cluster)
+                if cluster not in entities:
+                    continue
             best_by_cluster.setdefault(cluster, candidate)
         chosen = sorted(best_by_cluster.values(), key=lambda c: c.score, reverse=True)
         return chosen[: max(len(entities), 4)] or [max(candidates, key=lambda c: c.score)]
+
+
+def _cluster_of(hit: Hit) -> str:
+    return str(hit.metadata.get("cluster") or hit.metadata.get("title") or hit.source)
 
 
 def _overlap(a: str, b: str) -> float:

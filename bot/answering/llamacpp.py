@@ -28,7 +28,8 @@ class ChatLlamaCpp(BaseChatModel):
     n_ctx: int = 4096
     n_threads: int | None = None
     temperature: float = 0.0
-    max_tokens: int = 384
+    max_tokens: int = 256
+    repeat_penalty: float = 1.1
     seed: int = 0
 
     _llama: Any = PrivateAttr(default=None)
@@ -58,7 +59,8 @@ class ChatLlamaCpp(BaseChatModel):
         return self.load().create_chat_completion(
             messages=[{"role": _ROLES.get(m.type, "user"), "content": m.text} for m in messages],
             temperature=kwargs.get("temperature", self.temperature),
-            max_tokens=kwargs.get("max_tokens", self.max_tokens), stop=stop or [],
+            max_tokens=kwargs.get("max_tokens", self.max_tokens),
+            repeat_penalty=self.repeat_penalty, stop=stop or [],
             seed=self.seed, stream=stream)
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,

@@ -13,6 +13,7 @@ fails, the deterministic rewriting of ``bot.conversation`` is used.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import re
@@ -60,7 +61,9 @@ USER_TEMPLATE = """\
 {sources}
 </sources>
 
-Question: {question}"""
+Question: {question}
+
+Answer from the sources only, and end each sentence with its source number, like [1]."""
 
 REWRITE_PROMPT = """\
 Rewrite the user's last question so that it can be understood without the conversation: \
@@ -186,7 +189,8 @@ class _Generation:
         finally:
             close = getattr(stream, "close", None)
             if close is not None:
-                close()
+                with contextlib.suppress(Exception):
+                    close()
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -288,7 +292,6 @@ class LLMAnswerer(Answerer):
         try:
             for piece in generation.pieces():
                 if repeats_instructions(streamed[-300:] + piece):
-                    generation.cancel()
                     final = self._fall_back("the reply repeats the instructions", question,
                                             query, hits, history)
                     break
@@ -296,6 +299,8 @@ class LLMAnswerer(Answerer):
                 yield piece
         except Exception as error:  # noqa: BLE001
             final = self._fall_back(describe_error(error), question, query, hits, history)
+        finally:  # also when the consumer stops early: the model need not go on
+            generation.cancel()
         if final is None:
             final = self._finish(streamed, question, query, hits, history,
                                  monotonic() - started)
@@ -368,6 +373,7 @@ class LLMAnswerer(Answerer):
 
 
 def _clean(text: str) -> str:
+    text = re.sub(r"<think>.*?(</think>|$)", " ", text, flags=re.S | re.I)  # reasoning models
     text = _SPECIAL.sub(" ", text).strip()
     return re.sub(r"^\s*(answer|assistant)\s*:\s*", "", text, flags=re.I).strip()
 
