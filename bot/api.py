@@ -90,7 +90,7 @@ class Bot:
         store = self.store
         with self._lock:
             if self._retriever is None or self._retriever.store is not store:
-                self._retriever = Retriever(store, self.embeddings)
+                self._retriever = Retriever(store, self.embeddings, self.settings)
             return self._retriever
 
     # ------------------------------------------------------------------ operations

@@ -174,14 +174,16 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
 @_index_option
 @click.option("--beir", type=click.Path(path_type=Path, exists=True, file_okay=False),
               help="Evaluate retrieval on a BEIR folder instead (temporary index).")
+@click.option("--retrieval", type=click.Choice(["hybrid", "dense", "keyword"]),
+              help="Retrieval mode [BOT_RETRIEVAL, default hybrid].")
 @click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path),
               help="Write report.md and a chart of the metrics by kind into this folder.")
 @click.option("--check", is_flag=True,
               help="Exit with code 1 when a target (hit@5, facts, abstention) is missed.")
 @_translate_errors
-def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None, as_json: bool,
-             report_dir: Path | None, check: bool) -> None:
+def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
+             retrieval: str | None, as_json: bool, report_dir: Path | None, check: bool) -> None:
     """Measure answer and retrieval quality.
 
     \b
@@ -192,7 +194,7 @@ def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None, as_j
     from . import evaluation
     from .api import Bot
 
-    bot = Bot(_settings(index_dir=index_dir))
+    bot = Bot(_settings(index_dir=index_dir, retrieval=retrieval))
     progress = _TqdmProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
         if beir:

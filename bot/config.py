@@ -56,6 +56,18 @@ class Settings:
         "cosine similarity under which the best passage counts as unrelated (abstain)",
         default=0.2,
     )
+    retrieval: str = _env("BOT_RETRIEVAL", "hybrid (BM25 + dense, fused), dense or keyword",
+                          default="hybrid")
+    rrf_k: int = _env("BOT_RRF_K", "k of reciprocal rank fusion", default=60)
+    dense_weight: float = _env("BOT_DENSE_WEIGHT", "weight of the dense ranking in the fusion",
+                               default=1.0)
+    keyword_weight: float = _env("BOT_KEYWORD_WEIGHT",
+                                 "weight of the BM25 ranking in the fusion", default=1.0)
+    candidates: int = _env("BOT_CANDIDATES", "chunks each ranking contributes to the fusion",
+                           default=40)
+    per_document: int = _env("BOT_PER_DOCUMENT",
+                             "most chunks of one document among the sources (unless it is the "
+                             "only relevant one)", default=2)
     collection: str = _env("BOT_COLLECTION", "Chroma collection name prefix",
                            default="clusterbot")
     chroma_host: str = _env(
@@ -128,6 +140,8 @@ class Settings:
             raise ConfigError("BOT_CHUNK_OVERLAP must be between 0 and half of BOT_CHUNK_TOKENS")
         if self.top_k < 1:
             raise ConfigError("BOT_TOP_K must be at least 1")
+        if self.retrieval not in ("hybrid", "dense", "keyword"):
+            raise ConfigError("BOT_RETRIEVAL must be hybrid, dense or keyword")
         if self.threads < 0:
             raise ConfigError("BOT_THREADS must be 0 (all cores) or a positive number")
 

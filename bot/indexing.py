@@ -28,7 +28,7 @@ from .store import (
     write_lock,
 )
 
-#: progress(stage, done, total): stage is "scanning", "reading" or "embedding".
+#: progress(stage, done, total): stage is "scanning", "reading", "embedding" or "keywords".
 Progress = Callable[[str, int, int], None]
 EMBED_WINDOW = 512
 
@@ -164,6 +164,10 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
         if recovering:
             known = {i for record in manifest.files.values() for i in record.chunk_ids}
             store.delete(sorted(store.all_ids() - known))
+        if fresh or recovering or report.embedded or stale or store.keywords is None:
+            progress("keywords", 0, 1)
+            store.rebuild_keywords()
+            progress("keywords", 1, 1)
         manifest.dirty = False
         store.save_manifest()
         report.chunks = store.count()

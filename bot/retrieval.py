@@ -1,9 +1,10 @@
 """Retrieval: a question and filters → ranked ``Hit``s from the index.
 
-Dense search over Chroma gives the candidates. Questions that name a cluster known to the index
-also search that cluster's documents, and those documents rank first, so a question about one
-organisation is answered from the document about it. A cap on chunks per document keeps one long
-document from crowding out the rest.
+Two rankings are fused by weighted reciprocal rank fusion: dense search over Chroma and BM25
+over the keyword side index, both under the same filters. A question that names a cluster known
+to the index adds a third ranking, of that cluster's own chunks, so a question about one
+organisation is answered from the documents about it. A cap on chunks per document keeps one
+long document from crowding out the rest; comparisons are also capped per cluster.
 """
 
 from __future__ import annotations
@@ -11,17 +12,20 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
+from .config import Settings
 from .errors import ConfigError
 from .store import IndexStore, StoredChunk
 from .text import STOPWORDS, words
 
-#: Added to the score of chunks about a cluster the question names.
-ENTITY_BOOST = 0.15
+_COMPARE_Q = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|vs\.?|"
+                        r"other clusters|each of|both|between|which (cluster|one) (is|has))\b",
+                        re.I)
 FILTER_KEYS = ("cluster", "country", "year", "type", "topic", "source")
 #: Words too common in cluster names to identify one cluster.
 GENERIC_NAME_WORDS = STOPWORDS | {
@@ -50,11 +54,13 @@ class Hit:
 
 @dataclass
 class Query:
-    """A question prepared for retrieval: its vector and the clusters it names."""
+    """A question prepared for retrieval: its vector, the clusters it names, and whether it
+    compares clusters."""
 
     text: str
     vector: list[float]
     entities: list[str] = field(default_factory=list)
+    comparison: bool = False
 
 
 def build_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -119,73 +125,150 @@ class EntityMatcher:
         return sorted(found, key=found.get)
 
 
-class Retriever:
-    """Dense retrieval with entity preference and per-document caps."""
+def metadata_filter(filters: dict[str, Any] | None) -> Callable[[dict[str, Any]], bool] | None:
+    """The same filters as ``build_where``, as a test of one chunk's metadata (for BM25)."""
+    wanted: list[tuple[str, set]] = []
+    for key, value in (filters or {}).items():
+        if value in (None, "", []):
+            continue
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        if key == "year":
+            values = [int(v) for v in values]
+        if key == "topic":
+            values = [str(v).lower() for v in values]
+        wanted.append(("topics" if key == "topic" else key, set(values)))
+    if not wanted:
+        return None
 
-    def __init__(self, store: IndexStore, embeddings: Embeddings, candidates: int = 30,
-                 per_document: int = 2):
+    def allowed(metadata: dict[str, Any]) -> bool:
+        for key, values in wanted:
+            have = metadata.get(key)
+            found = set(have) if isinstance(have, list) else {have}
+            if not found & values:
+                return False
+        return True
+
+    return allowed
+
+
+def fuse(rankings: list[tuple[float, list[str]]], k: int) -> dict[str, float]:
+    """Weighted reciprocal rank fusion of ranked id lists, scaled so that an id ranked first
+    by every list scores 1."""
+    total = sum(weight for weight, _ in rankings) or 1.0
+    fused: dict[str, float] = defaultdict(float)
+    for weight, ids in rankings:
+        for rank, item in enumerate(ids):
+            fused[item] += weight * (k + 1) / (k + rank + 1)
+    return {item: score / total for item, score in fused.items()}
+
+
+def is_comparison(question: str, entities: list[str]) -> bool:
+    """Whether the question compares clusters (names two, or asks to compare)."""
+    return len(entities) >= 2 or bool(_COMPARE_Q.search(question))
+
+
+class Retriever:
+    """Hybrid retrieval: dense and BM25 rankings fused, clusters named in the question
+    preferred, and a cap on chunks per document (per cluster for comparisons)."""
+
+    def __init__(self, store: IndexStore, embeddings: Embeddings, settings: Settings):
         self.store = store
         self.embeddings = embeddings
-        self.candidates = candidates
-        self.per_document = per_document
+        self.settings = settings
         clusters = [r.metadata.get("cluster", "") for r in store.manifest.files.values()]
         self.entities = EntityMatcher(clusters)
 
     def prepare(self, question: str) -> Query:
         """Embed the question and find the clusters it names."""
-        return Query(question, self.embeddings.embed_query(question),
-                     self.entities.find(question))
+        entities = self.entities.find(question)
+        return Query(question, self.embeddings.embed_query(question), entities,
+                     is_comparison(question, entities))
+
+    def _rankings(self, query: Query, filters: dict[str, Any] | None,
+                  n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
+        """Ranked id lists (with weights) of each signal, and the chunks they found."""
+        settings = self.settings
+        where = build_where(filters)
+        found: dict[str, StoredChunk] = {}
+        rankings: list[tuple[float, list[str]]] = []
+        if settings.retrieval in ("dense", "hybrid"):
+            dense = self.store.query(query.vector, n, where)
+            found.update((c.id, c) for c in dense)
+            rankings.append((settings.dense_weight, [c.id for c in dense]))
+            for entity in query.entities:  # each named cluster's own documents, ranked
+                named_where = {"$and": [where, {"cluster": entity}]} if where else {
+                    "cluster": entity}
+                named = self.store.query(query.vector, n // 2, named_where)
+                found.update((c.id, c) for c in named if c.id not in found)
+                rankings.append((settings.dense_weight / max(1, len(query.entities)),
+                                 [c.id for c in named]))
+        keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
+        if keywords is not None:
+            sparse = keywords.search(query.text, n, metadata_filter(filters))
+            rankings.append((settings.keyword_weight, [h.id for h in sparse]))
+        return rankings, found
 
     def search(self, query: Query | str, k: int = 5,
                filters: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` under ``filters``."""
         if isinstance(query, str):
             query = self.prepare(query)
-        where = build_where(filters)
-        found = self.store.query(query.vector, self.candidates, where)
-        for entity in query.entities:  # each named cluster's own documents are candidates
-            where_named = {"$and": [where, {"cluster": entity}]} if where else {"cluster": entity}
-            found += self.store.query(query.vector, self.candidates // 2, where_named)
-        hits = self._rank(found, query)
-        return self._diversify(hits, k)
-
-    def search_documents(self, query: Query | str, n: int = 100,
-                         filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
-        """The ``n`` best documents as (source, score): each scored by its best chunk."""
-        if isinstance(query, str):
-            query = self.prepare(query)
-        found = self.store.query(query.vector, max(n * 3, self.candidates), build_where(filters))
-        best: dict[str, float] = {}
-        for chunk in found:
-            source = chunk.metadata.get("source", "")
-            best[source] = max(best.get(source, -1.0), chunk.score)
-        return sorted(best.items(), key=lambda item: item[1], reverse=True)[:n]
-
-    def _rank(self, found: list[StoredChunk], query: Query) -> list[Hit]:
+        rankings, found = self._rankings(query, filters, self.settings.candidates)
+        fused = fuse(rankings, self.settings.rrf_k)
+        order = sorted(fused, key=fused.get, reverse=True)[: max(4 * k, 20)]
+        missing = [i for i in order if i not in found]
+        if missing:  # found by keywords only: fetch their text and dense similarity
+            found.update((c.id, c) for c in self.store.get(missing, query.vector))
         named = {_fold(e) for e in query.entities}
-        best: dict[str, Hit] = {}
-        for chunk in found:
-            if chunk.id in best:
+        hits: list[Hit] = []
+        for chunk_id in order:
+            chunk = found.get(chunk_id)
+            if chunk is None:
                 continue
             cluster = _fold(str(chunk.metadata.get("cluster", "")))
             title = _fold(str(chunk.metadata.get("title", "")))
             matched = bool(named) and (cluster in named or any(n in title for n in named))
-            best[chunk.id] = Hit(chunk.id, chunk.text, chunk.metadata, chunk.score,
-                                 chunk.score, matched)
-            if matched:
-                best[chunk.id].score += ENTITY_BOOST
-        return sorted(best.values(), key=lambda h: h.score, reverse=True)
+            hits.append(Hit(chunk.id, chunk.text, chunk.metadata, fused[chunk_id], chunk.score,
+                            matched))
+        return self._diversify(hits, k, query)
 
-    def _diversify(self, hits: list[Hit], k: int) -> list[Hit]:
+    def search_documents(self, query: Query | str, n: int = 100,
+                         filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """The ``n`` best documents as (source, score): each signal ranks documents by their
+        best chunk, and the document rankings are fused."""
+        if isinstance(query, str):
+            query = self.prepare(query)
+        rankings, found = self._rankings(query, filters, max(3 * n, self.settings.candidates))
+        source_of = {i: c.metadata.get("source", "") for i, c in found.items()}
+        keywords = self.store.keywords
+        if keywords is not None:
+            source_of.update((i, m.get("source", "")) for i, m in zip(keywords.ids,
+                                                                      keywords.metadata))
+        document_rankings = [(weight, list(dict.fromkeys(source_of[i] for i in ids)))
+                             for weight, ids in rankings]
+        fused = fuse(document_rankings, self.settings.rrf_k)
+        return sorted(fused.items(), key=lambda item: item[1], reverse=True)[:n]
+
+    def _diversify(self, hits: list[Hit], k: int, query: Query) -> list[Hit]:
+        """Cap chunks per document; for comparisons, also per cluster, and make sure every
+        named cluster is represented."""
+        cap = self.settings.per_document
         taken: list[Hit] = []
-        per_source: Counter[str] = Counter()
         overflow: list[Hit] = []
-        for hit in hits:
-            if per_source[hit.source] >= self.per_document:
+        per_source: Counter[str] = Counter()
+        per_cluster: Counter[str] = Counter()
+        first_of_entity = [next((h for h in hits if _fold(str(h.metadata.get("cluster", "")))
+                                 == _fold(e)), None) for e in query.entities]
+        ordered = [h for h in first_of_entity if h is not None] if query.comparison else []
+        ordered += [h for h in hits if h not in ordered]
+        for hit in ordered:
+            cluster = str(hit.metadata.get("cluster", ""))
+            if per_source[hit.source] >= cap or (query.comparison and per_cluster[cluster] >= cap):
                 overflow.append(hit)
                 continue
             per_source[hit.source] += 1
+            per_cluster[cluster] += 1
             taken.append(hit)
         if len(taken) < k:  # only a few documents are relevant: let them fill the list
             taken += overflow[: k - len(taken)]
-        return taken[:k]
+        return sorted(taken[:k], key=lambda h: h.score, reverse=True)

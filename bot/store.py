@@ -4,7 +4,8 @@ Layout of the index folder::
 
     index/
       CURRENT              name of the generation in use (replaced atomically)
-      gen-<time>/          one generation: manifest.json, chroma/ (vectors), bm25/ (keywords)
+      gen-<time>/          one generation: manifest.json, chroma/ (vectors), bm25/ (keywords,
+                           rebuilt from the stored chunks after every run that changed them)
       .lock                held by the one process that writes
 
 A rebuild writes a new generation beside the one in use and switches ``CURRENT`` when it is
@@ -32,11 +33,13 @@ from typing import Any
 from .chunking import CHUNKER_VERSION, Chunk
 from .config import Settings
 from .errors import IndexLocked, IndexMismatch, IndexNotFound
+from .keywords import KeywordIndex
 
 MANIFEST_VERSION = 1
 CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 BUILDING_MARKER = "BUILDING"
+KEYWORDS_DIR = "bm25"
 
 
 def utc_now() -> str:
@@ -143,6 +146,7 @@ class IndexStore:
         self.settings = settings
         self._client = None
         self._collection = None
+        self._keywords: KeywordIndex | None = None
 
     # ------------------------------------------------------------------ opening
 
@@ -245,15 +249,50 @@ class IndexStore:
         """Every stored chunk id."""
         return set(self.collection.get(include=[])["ids"])
 
+    def iter_stored(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict]]]:
+        """Every stored chunk as batches of (ids, texts, metadata)."""
+        for offset in range(0, self.count(), batch):
+            got = self.collection.get(include=["documents", "metadatas"], limit=batch,
+                                      offset=offset)
+            yield got["ids"], got["documents"], [m or {} for m in got["metadatas"]]
+
+    @property
+    def keywords(self) -> KeywordIndex | None:
+        """The BM25 side index of this generation (None until built)."""
+        if self._keywords is None:
+            self._keywords = KeywordIndex.load(self.path / KEYWORDS_DIR)
+        return self._keywords
+
+    def rebuild_keywords(self) -> None:
+        """Rebuild the BM25 side index from the stored chunks (heading path and text)."""
+        ids: list[str] = []
+        texts: list[str] = []
+        metadata: list[dict] = []
+        for batch_ids, batch_texts, batch_meta in self.iter_stored():
+            ids += batch_ids
+            texts += [f"{m.get('heading_path', '')}\n{t}" for t, m in zip(batch_texts, batch_meta)]
+            metadata += batch_meta
+        self._keywords = KeywordIndex.build(ids, texts, metadata)
+        self._keywords.save(self.path / KEYWORDS_DIR)
+
     def count(self) -> int:
         """Number of stored chunks."""
         return self.collection.count()
 
-    def get(self, ids: Sequence[str]) -> list[StoredChunk]:
-        """Chunks by id, in the order asked (missing ids left out)."""
-        got = self.collection.get(ids=list(ids), include=["documents", "metadatas"])
-        by_id = {i: StoredChunk(i, d, m or {}, 0.0)
-                 for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)}
+    def get(self, ids: Sequence[str],
+            vector: Sequence[float] | None = None) -> list[StoredChunk]:
+        """Chunks by id, in the order asked (missing ids left out); with ``vector``, each
+        scored by its cosine similarity to it."""
+        include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
+        got = self.collection.get(ids=list(ids), include=include)
+        scores = [0.0] * len(got["ids"])
+        if vector is not None and len(got["ids"]):
+            import numpy as np
+
+            scores = (np.asarray(got["embeddings"], dtype=np.float32)
+                      @ np.asarray(vector, dtype=np.float32)).tolist()
+        by_id = {i: StoredChunk(i, d, m or {}, s) for i, d, m, s in
+                 zip(got["ids"], got["documents"], got["metadatas"], scores, strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
     def query(self, vector: Sequence[float], k: int,
@@ -293,6 +332,7 @@ class IndexStore:
         """Release the Chroma client."""
         self._collection = None
         self._client = None
+        self._keywords = None
 
 
 def current_generation(root: Path) -> str | None:

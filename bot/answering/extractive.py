@@ -2,8 +2,11 @@
 
 It picks the sentences of the retrieved chunks that best answer the question and cites each one.
 A sentence scores by its meaning (embedding similarity to the question), by the question's words
-it contains, by holding the kind of fact asked for (a figure, a year, a name), and by the rank of
-its chunk. When even the best sentence is weak evidence, the answerer abstains.
+it contains, by holding the kind of fact asked for (a figure, a year, a name), by being about the
+organisation the question names, and by the rank of its chunk. A question in several parts gets
+a sentence per part; a comparison gets a sentence per organisation compared. When even the best
+sentence is weak evidence, or no sentence holds the kind of fact, the year or the thing asked
+for, the answerer abstains.
 """
 
 from __future__ import annotations
@@ -13,51 +16,89 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..retrieval import GENERIC_NAME_WORDS, Hit, Query
-from ..text import content_words, split_sentences
+from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
 from .guard import looks_like_instruction
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
-#: Question patterns → the kind of fact asked for, checked in this order.
+#: Question patterns → the kind of fact asked for. The kind whose pattern matches first in the
+#: question wins; on a tie, the one listed first.
 _KIND_PATTERNS = [
-    ("person", r"^\s*(who|whom)\b|\bwho (is|was|leads|led|heads|chairs|manages|took)\b"),
-    ("percent", r"\b(what|which) (share|percentage|proportion|part)\b|\bper ?cent\b|"
-                r"\bpercentage\b|\bhow much of\b"),
-    ("count", r"\bhow many\b|\bnumber of\b"),
-    ("money", r"\bhow much\b|\b(cost|costs|fee|fees|price|prices|budget|worth|grant|turnover|"
-              r"revenue|pay|pays|paid|charge|charges)\b"),
-    ("year", r"\b(what|which) year\b|\bsince when\b|\bwhen (was|were|did|has|had)\b.*\b("
-             r"found|establish|set up|start|creat|launch|initiat|born|begin|began|join)"),
-    ("date", r"^\s*when\b|\bwhat date\b|\bon what (day|date)\b|\bwhen\b"),
+    ("person", r"^\s*(?:and\s+|by\s+)?(?:who|whom)\b|\bwho (?:is|was|leads|led|heads|chairs|"
+               r"manages|took|runs|ran)\b"),
+    ("percent", r"\b(?:share|percentage|proportion|per ?cent|how much of|rate)\b"),
+    ("count", r"\bhow many\b|\b(?:what|the) number of\b"),
+    ("money", r"\bhow much\b|\b(?:what|which)\s+(?:[\w-]+\s+){0,3}?(?:fees?|prices?|costs?|"
+              r"budgets?|grants?|turnover|revenues?|income|amount|sum)\b|\b(?:cost|costs|pay|"
+              r"pays|charge|charges)\b"),
+    ("year", r"\b(?:what|which) year\b|\bsince when\b|\bwhen (?:was|were|did|has|had)\b[^?,]*\b("
+             r"?:found|establish|set up|start|creat|launch|initiat|born|begin|began|join)|"
+             r"\b(?:older|younger|newer|oldest|youngest)\b"),
+    ("date", r"\bwhen\b|\b(?:what|which) (?:dates?|days?)\b|\bdeadline\b|\bdates\b"),
+    ("duration", r"\bhow (?:long|soon)\b"),
+    ("place", r"^\s*(?:and\s+)?where\b|\bin (?:which|what) (?:city|country|town|place|venue)\b"),
 ]
-_YEARS = re.compile(r"\b(?:1[89]\d\d|20\d\d)\b")
-#: Words of questions that name no fact of their own.
+_KIND_RULES = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KIND_PATTERNS]
+#: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
+#: projects" compares shares, "which has more members" counts.
+_COMPARED_KIND = [
+    ("percent", re.compile(r"\b(?:depends?|depended|rel(?:y|ies|ied)|dependent|reliant)\b[^?]*"
+                           r"\b(?:more|most|less|least)\b|\b(?:more|most|less|least)\s+"
+                           r"(?:dependent|reliant)\b|\bhow important\b", re.I)),
+    ("count", re.compile(r"\b(?:more|most|fewer|fewest|larger|largest|bigger|biggest)\s+"
+                         r"(?:members|employees|staff|companies|organisations|partners)\b",
+                         re.I)),
+]
+_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
+                 r"hundreds?|thousands?|twenty|thirty|forty|fifty")
+_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
+           r"December")
+_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
+_YEARS = re.compile(_YEAR)
+_FACT_OF_KIND = {
+    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|[A-Z]+|de|van|von"
+                         r")){1,3}\b"),
+    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(?:half|third|quarter)\b", re.I),
+    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b(?:{_NUMBER_WORDS})\b", re.I),
+    "money": re.compile(r"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b)"
+                        r"[^.;]*\d|\d[^.;]*(?:€|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|"
+                        r"CZK|million|billion)\b)|\bfree\b", re.I),
+    "year": re.compile(_YEAR),
+    "date": re.compile(rf"{_YEAR}|\b(?:{_MONTHS})\b"),
+    "duration": re.compile(rf"\d\s*(?:to|-|–)\s*\d|\b(?:\d+(?:\.\d+)?|a|an|{_NUMBER_WORDS}|"
+                           r"several)\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
+                           rf"\bfrom\b[^.;]*\b(?:to|until)\b|{_YEAR}\s*[-–]\s*{_YEAR}", re.I),
+    "place": re.compile(r"\b(?:in|at)\s+(?:the\s+)?[A-Z]"),
+}
+#: Words of questions that name no fact of their own (as stems).
 QUESTION_WORDS = frozenset(
     "year many much clust accor speci typic exact far curre today main name calle take place "
     "get got make made happe does did kind sort quest".split()
 )
-_KIND_RULES = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KIND_PATTERNS]
-_COMPARE_Q = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|vs\.?|"
-                        r"other clusters|each of|both|between)\b", re.I)
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-                 r"hundreds?|thousands?|twenty|thirty|forty|fifty")
-_FACT_OF_KIND = {
-    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|de|van|von)){1,3}\b"),
-    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(half|third|quarter)\b", re.I),
-    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b({_NUMBER_WORDS})\b", re.I),
-    "money": re.compile(r"(€|\$|£|\b(EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b)[^.;]*\d|"
-                        r"\d[^.;]*(€|\b(EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|million|"
-                        r"billion)\b)|\bfree\b", re.I),
-    "year": re.compile(r"\b(1[89]\d\d|20\d\d)\b"),
-    "date": re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(January|February|March|April|May|June|"
-                       r"July|August|September|October|November|December)\b"),
-}
+_COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|difference|"
+                        r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
+                        r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
+                        re.I)
+#: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
+_COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
+                           r"(?:the\s+)?$", re.I)
+#: A question's second part: ", and how many ...", " and was ...".
+_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
+                         r"does|do|has|have)\b)", re.I)
+_PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
+#: Names in a question: capitalised words, possibly joined by "of", "for", "de".
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Z0-9][\w'’-]*\b|\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|de|"
+                   r"the)\s+)*[A-Z][\w'’-]+)+")
+#: Names made of these words only are no organisation ("Gold Label", "EU").
+_NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
+MAX_EMBEDDED = 60
+MAX_LIST_ITEMS = 6
 
 
 @dataclass
@@ -65,6 +106,7 @@ class _Candidate:
     text: str
     hit_rank: int
     position: int
+    context: str = ""
     score: float = 0.0
     coverage: float = 0.0
     similarity: float = 0.0
@@ -72,35 +114,53 @@ class _Candidate:
     about_entity: bool = False
     dated: bool = True
     has_attribute: bool = True
+    subjects: set[str] = field(default_factory=set)
 
 
 _ATTRIBUTE_OF = re.compile(
     r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
     r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
     r"\w+ed\b)", re.I)
-_COUNTED = re.compile(r"\bhow many\s+(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+)?)", re.I)
+_COUNTED = re.compile(r"\bhow many\s+(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.I)
+_VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
+                        r"\w+ed)$", re.I)
 
 
 def asked_attribute(question: str) -> str | None:
     """The thing a question asks about, when its form names it: "fee" in "What is the annual
-    fee of X?", "staff" in "How many staff ...?"; None when the form does not tell."""
+    fee of X?", "groups" in "How many working groups ...?"; None when the form does not tell."""
     match = _ATTRIBUTE_OF.search(question)
     if match:
-        words = content_words(match.group("phrase"))
-        return words[-1] if words else None
+        found = content_words(match.group("phrase"))
+        return found[-1] if found else None
     match = _COUNTED.search(question)
     if match:
-        words = [w for w in content_words(match.group("phrase")) if _stem(w) not in QUESTION_WORDS]
-        return words[0] if words else None
+        phrase: list[str] = []
+        for word in words(match.group("phrase")):
+            if _VERB_LIKE.match(word):
+                break
+            phrase.append(word)
+        found = [w for w in phrase if w not in STOPWORDS and _stem(w) not in QUESTION_WORDS]
+        plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
+        return plural[0] if plural else (found[:2] or [None])[-1]
     return None
 
 
 def expected_kind(question: str) -> str | None:
-    """The kind of fact a question asks for: person, percent, count, money, year, date or None."""
-    for kind, rule in _KIND_RULES:
+    """The kind of fact a question asks for: person, percent, count, money, year, date,
+    duration, place or None. The kind asked first wins ("On what date ... the fee?": date)."""
+    found = [(match.start(), order, kind) for order, (kind, rule) in enumerate(_KIND_RULES)
+             if (match := rule.search(question))]
+    return min(found)[2] if found else None
+
+
+def compared_kind(question: str) -> str | None:
+    """The kind of fact a comparison turns on: its question's kind, or the one its wording
+    implies ("which depends more on ..." compares shares)."""
+    for kind, rule in _COMPARED_KIND:
         if rule.search(question):
             return kind
-    return None
+    return expected_kind(question)
 
 
 def holds_kind(text: str, kind: str | None) -> bool:
@@ -108,9 +168,60 @@ def holds_kind(text: str, kind: str | None) -> bool:
     return kind is None or bool(_FACT_OF_KIND[kind].search(text))
 
 
-def is_comparison(question: str, entities: Sequence[str]) -> bool:
-    """Whether the question compares clusters."""
-    return len(entities) >= 2 or bool(_COMPARE_Q.search(question))
+def question_parts(question: str) -> list[str]:
+    """The parts of a question that asks several things ("When ..., and how many ...?"); a
+    part without words of its own ("and by whom?") stays with the part before it."""
+    parts: list[str] = []
+    for part in _PART_BREAK.split(question):
+        meaningful = [w for w in content_words(part) if _stem(w) not in QUESTION_WORDS]
+        if parts and len(meaningful) < 1:
+            parts[-1] = f"{parts[-1]} and {part}"
+        else:
+            parts.append(part.strip(" ,"))
+    return parts
+
+
+def named_phrases(question: str) -> list[str]:
+    """Names in a question that may be organisations: capitalised word groups and acronyms,
+    not the question's first word, not names made only of generic words."""
+    names: list[str] = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        if match.start() == len(question) - len(question.lstrip()):
+            name = name.split(" ", 1)[1] if " " in name else ""
+        name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
+        if name and any(w not in GENERIC_NAME_WORDS | _NAME_NOISE for w in content_words(name)):
+            names.append(name)
+    return names
+
+
+def question_subjects(question: str, entities: Sequence[str]) -> list[str]:
+    """The organisations a question is about: the clusters the index knows it names, else the
+    names it holds (an index need not know every organisation by its full name)."""
+    return list(entities) or named_phrases(question)
+
+
+def is_comparison(question: str, subjects: Sequence[str]) -> bool:
+    """Whether the question compares organisations: it says so, or it names two joined by
+    "and", "or" or "with"."""
+    if _COMPARE_Q.search(question):
+        return True
+    spans = sorted(span for s in subjects if (span := _span(question, s)))
+    return any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:]))
+
+
+def _span(text: str, name: str) -> tuple[int, int] | None:
+    """Where ``name`` (or the distinctive words of it) occurs in ``text``."""
+    match = re.search(re.escape(name), text, re.I)
+    if match:
+        return match.span()
+    spots = [m.span() for w in content_words(name) if w not in GENERIC_NAME_WORDS
+             for m in [re.search(rf"\b{re.escape(w)}\b", text, re.I)] if m]
+    if not spots:
+        return None
+    end = min(spots)[1]
+    tail = re.match(r"(?:\s+[A-Z][\w'’-]*)*", text[end:])  # the rest of the name as written
+    return min(spots)[0], end + (tail.end() if tail else 0)
 
 
 def focus_text(question: str, entities: Sequence[str]) -> str:
@@ -125,17 +236,26 @@ def focus_text(question: str, entities: Sequence[str]) -> str:
     return focus if len(content_words(focus)) >= 2 else question
 
 
+def _stem(word: str) -> str:
+    """A crude stem: hyphenated words whole, others without a plural s and cut to five letters."""
+    word = word.lower()
+    if "-" in word:
+        return word[:-1] if word.endswith("s") else word
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:5]
+
+
 #: Words that ask for the same fact in other words; each group is matched as one term.
 SYNONYMS = [
     {"found", "estab", "set", "start", "creat", "launc", "born", "initi", "since", "began",
      "begin"},
-    {"cost", "costs", "price", "fee", "fees", "pay", "pays", "paid", "eur", "euro", "euros",
-     "charg"},
-    {"emplo", "staff", "team", "people", "ftes"},
-    {"incom", "reven", "budge", "turno", "fundi", "earns"},
+    {"cost", "price", "fee", "pay", "paid", "charg"},
+    {"emplo", "staff", "team", "people", "fte"},
+    {"incom", "reven", "budge", "turno", "fundi", "earn"},
     {"membe", "compa", "organ"},
-    {"leads", "led", "head", "heads", "direc", "manag", "chair", "presi", "chief"},
-    {"atten", "parti", "guest", "visit", "people", "deleg"},
+    {"lead", "led", "head", "direc", "manag", "chair", "presi", "chief"},
+    {"atten", "parti", "guest", "visit", "people", "deleg", "trave"},
 ]
 _SYNONYM_OF: dict[str, frozenset[str]] = {}
 for _group in SYNONYMS:
@@ -143,41 +263,70 @@ for _group in SYNONYMS:
         _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | frozenset(_group)
 
 
+def _group(word: str) -> frozenset[str]:
+    stem = _stem(word)
+    return _SYNONYM_OF.get(stem, frozenset((stem,)))
+
+
+def _stems(text: str) -> set[str]:
+    return {_stem(w) for w in content_words(text)}
+
+
 def _mentions(text: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
 
 
-def answer_units(chunk_text: str) -> list[str]:
-    """The pieces of a chunk an answer can quote: sentences, list items, and table cells.
+def answer_units(chunk_text: str) -> list[tuple[str, str]]:
+    """The pieces of a chunk an answer can quote, each with the text it depends on.
 
-    A line ending in a colon keeps the list items that follow it; a table row whose cells
-    belong to different columns (``Founded | Bioib: 2010 | bioPmed: 2009``) gives one unit per
-    cell, labelled with the row's name.
+    Pieces are sentences, list items and table cells. A list item is quoted with the line that
+    introduces it ("At that point the platform: gathered 690 ..."), and the whole short list is
+    a piece too; a table row whose cells belong to different columns (``Founded | Bioib: 2010 |
+    bioPmed: 2009``) gives one piece per cell, labelled with the row's name. A sentence with a
+    pronoun depends on the sentence before it.
     """
     lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
-    units: list[str] = []
+    units: list[tuple[str, str]] = []
     i = 0
     while i < len(lines):
         line = lines[i]
         i += 1
         cells = [c.strip() for c in line.split(" | ")]
         if len(cells) >= 3 and ":" not in cells[0] and all(":" in c for c in cells[1:]):
-            units += [f"{cells[0]} — {cell}" for cell in cells[1:]]
+            units += [(f"{cells[0]} — {cell}", "") for cell in cells[1:]]
             continue
         if line.endswith(":") and i < len(lines) and lines[i].startswith("- "):
+            lead_sentences = split_sentences(line.removeprefix("- "))
+            lead = lead_sentences[-1] if lead_sentences else line
+            units += [(s, "") for s in lead_sentences[:-1]]
             items: list[str] = []
-            while i < len(lines) and lines[i].startswith("- ") and len(items) < 4:
+            while i < len(lines) and lines[i].startswith("- "):
                 items.append(lines[i][2:].rstrip(";."))
                 i += 1
-            units.append(f"{line} {'; '.join(items)}.")
+            units += [(f"{lead} {item}.", line) for item in items]
+            if 1 < len(items) <= MAX_LIST_ITEMS:
+                units.append((f"{lead} {'; '.join(items)}.", line))
             continue
-        units += split_sentences(line)
-    return [u for u in units if len(u) >= 12 and len(u.split()) >= 3
-            and not looks_like_instruction(u)]  # text that speaks to the assistant is no fact
+        previous = ""
+        for sentence in split_sentences(line):
+            units.append((sentence, previous if _PRONOUN.search(sentence) else ""))
+            previous = sentence
+    return [(text, context) for text, context in units
+            if len(text) >= 12 and len(text.split()) >= 3
+            and not looks_like_instruction(text)]  # text that speaks to the assistant is no fact
 
 
-def _stem(word: str) -> str:
-    return word[:5] if len(word) > 5 else word
+@dataclass
+class _Question:
+    """What the answerer needs to know about (a part of) a question."""
+
+    text: str
+    kind: str | None
+    focus: str
+    terms: dict[str, frozenset[str]]
+    wanted: frozenset[str]
+    years: list[str]
+    subjects: list[str]
 
 
 class ExtractiveAnswerer(Answerer):
@@ -200,33 +349,63 @@ class ExtractiveAnswerer(Answerer):
         """Answer ``question`` from ``hits`` (ranked); abstain when the evidence is weak."""
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
-        kind = expected_kind(question)
-        candidates = self._score(question, query, hits, kind)
-        comparison = is_comparison(question, query.entities)
-        if query.entities and not comparison:
-            candidates = [c for c in candidates if c.about_entity]
-            if not candidates:
-                return self._abstain(f"no passage about {', '.join(query.entities)}")
-        if kind:
+        main = question.split(" (following:")[0]
+        subjects = question_subjects(main, query.entities)
+        if is_comparison(main, subjects):
+            return self._compare(question, query, hits, subjects)
+        parts = question_parts(main)
+        first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
+        candidates = self._score(first, query, hits)
+        chosen, reason = self._best(candidates, first, query)
+        if not chosen:
+            return self._abstain(reason)
+        best = chosen[0]
+        for part in parts[1:]:
+            analysed = self._analyse(part, query, compared=False)
+            extra, _ = self._best(self._score(analysed, query, hits), analysed, query)
+            chosen += [c for c in extra[:1] if c.text not in {o.text for o in chosen}]
+        if len(parts) == 1:
+            chosen = self._select(candidates, best, chosen)
+        text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
+        return self._answer(text, hits, best)
+
+    def _compare(self, question: str, query: Query, hits: list[Hit],
+                 subjects: list[str]) -> Answer:
+        """A line per organisation compared, each with its best sentence of the kind asked."""
+        analysed = self._analyse(question, query, compared=True)
+        candidates = [c for c in self._score(analysed, query, hits) if c.dated]
+        if analysed.kind and any(c.typed for c in candidates):
             candidates = [c for c in candidates if c.typed]
-            if not candidates:
-                return self._abstain(f"no passage states a {kind}")
-        candidates = [c for c in candidates if c.dated and c.has_attribute]
         if not candidates:
-            return self._abstain("no passage states what is asked for that year or subject")
-        if not candidates:
-            return self._abstain("the passages hold no sentence")
+            return self._abstain("no passage states what is asked for")
         best = max(candidates, key=lambda c: c.score)
         if best.score < self.min_evidence:
             return self._abstain(f"best evidence {best.score:.2f} is under {self.min_evidence}")
+        lines = self._per_subject(candidates, hits, subjects[:4] if len(subjects) >= 2 else [])
+        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in lines)
+        return self._answer(text, hits, best)
+
+    def _best(self, candidates: list[_Candidate], question: _Question,
+              query: Query) -> tuple[list[_Candidate], str]:
+        """The best candidate that passes every check, or none and the reason."""
+        if question.subjects and query.entities:
+            candidates = [c for c in candidates if c.about_entity]
+            if not candidates:
+                return [], f"no passage about {', '.join(question.subjects)}"
+        if question.kind:
+            candidates = [c for c in candidates if c.typed]
+            if not candidates:
+                return [], f"no passage states a {question.kind}"
+        candidates = [c for c in candidates if c.dated and c.has_attribute]
+        if not candidates:
+            return [], "no passage states what is asked for that year or subject"
+        best = max(candidates, key=lambda c: c.score)
+        if best.score < self.min_evidence:
+            return [], f"best evidence {best.score:.2f} is under {self.min_evidence}"
+        return [best], ""
+
+    def _answer(self, text: str, hits: list[Hit], best: _Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
-        if comparison:
-            chosen = self._per_cluster(candidates, hits, query.entities)
-            text = "\n".join(f"- {_cluster_of(hits[c.hit_rank])}: {c.text} [{c.hit_rank + 1}]"
-                             for c in chosen)
-        else:
-            chosen = self._select(candidates, best)
-            text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
         return Answer(text, False, sources, {
             "backend": self.name, "evidence": round(best.score, 3),
             "coverage": round(best.coverage, 3), "similarity": round(best.similarity, 3)})
@@ -251,80 +430,123 @@ class ExtractiveAnswerer(Answerer):
     def _abstain(self, reason: str) -> Answer:
         return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
 
-    def _score(self, question: str, query: Query, hits: list[Hit],
-               kind: str | None) -> list[_Candidate]:
-        focus = focus_text(question, query.entities)
-        terms = [_stem(w) for w in dict.fromkeys(content_words(focus))]
-        candidates = [_Candidate(text, rank, position)
+    def _analyse(self, question: str, query: Query, compared: bool) -> _Question:
+        """The kind, focus, weighted terms, asked attribute, years and subjects of a question
+        (the text after "(following:" is context: it adds words, not years or kinds)."""
+        main = question.split(" (following:")[0]
+        subjects = question_subjects(main, query.entities) or question_subjects(
+            question, query.entities)
+        focus = focus_text(question, subjects)
+        named = {_stem(w) for s in subjects for w in content_words(s)}
+        terms = {_stem(w): _group(w) for w in content_words(focus)
+                 if _stem(w) not in QUESTION_WORDS}
+        attribute = asked_attribute(main)
+        wanted = _group(attribute) if attribute and _stem(attribute) not in (
+            QUESTION_WORDS | named) else frozenset()
+        return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
+                         terms, wanted, _YEARS.findall(main), subjects)
+
+    def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
+        """Every quotable piece of the hits, with its features and score for ``question``."""
+        candidates = [_Candidate(text, rank, position, context)
                       for rank, hit in enumerate(hits)
-                      for position, text in enumerate(answer_units(hit.text))]
+                      for position, (text, context) in enumerate(answer_units(hit.text))]
         if not candidates:
             return []
-        texts = [c.text for c in candidates]
-        vectors = self._vectors([*texts, focus])
-        focus_vector = vectors[-1]
-        similarities = vectors[:-1] @ focus_vector / (
-            np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(focus_vector) + 1e-9)
-        stems = [{_stem(w) for w in content_words(text)} for text in texts]
-        groups = {t: _SYNONYM_OF.get(t, frozenset((t,))) for t in terms}
-        named = [n for e in query.entities for n in (e, *content_words(e))
-                 if n.lower() not in GENERIC_NAME_WORDS]
+        contexts = [_stems(f"{c.text} {c.context} {hits[c.hit_rank].metadata.get('section', '')}")
+                    for c in candidates]
         # a question word found in few candidate sentences says more than one found in all
-        weights = {t: math.log(1 + len(stems) / (1 + sum(bool(g & s) for s in stems)))
-                   for t, g in groups.items()}
+        weights = {t: math.log(1 + len(contexts) / (1 + sum(bool(g & s) for s in contexts)))
+                   for t, g in question.terms.items()}
         total = sum(weights.values())
-        attribute = asked_attribute(question)
-        entity_stems = {_stem(w) for n in named for w in content_words(n)}
-        if attribute and (_stem(attribute) in QUESTION_WORDS | entity_stems):
-            attribute = None
-        wanted = _SYNONYM_OF.get(_stem(attribute), frozenset((_stem(attribute),))) \
-            if attribute else frozenset()
-        years = _YEARS.findall(question.split("(following:")[0])
-        for candidate, similarity, found in zip(candidates, similarities, stems, strict=True):
-            hit = hits[candidate.hit_rank]
-            context = found | {_stem(w) for w in content_words(hit.metadata.get("section", ""))}
-            candidate.coverage = (sum(w for t, w in weights.items() if groups[t] & context)
-                                  / total if total else 0.5)
-            candidate.has_attribute = not wanted or bool(wanted & context)
-            candidate.dated = all(y in candidate.text or y in hit.metadata.get("heading_path", "")
-                                  for y in years)
-            candidate.similarity = float(similarity)
-            candidate.typed = holds_kind(candidate.text, kind)
-            candidate.about_entity = hit.matched_entity or any(
-                _mentions(candidate.text, n) for n in named)
-            candidate.score = (
-                0.5 * candidate.similarity
-                + 0.4 * candidate.coverage
-                + 0.10 / math.sqrt(1 + candidate.hit_rank)
-                + (0.05 if hit.matched_entity else 0.0)
-                + (0.08 if any(_mentions(candidate.text, n) for n in named) else 0.0)
-                + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
-            )
+        for candidate, context in zip(candidates, contexts, strict=True):
+            candidate.coverage = (sum(w for t, w in weights.items()
+                                      if question.terms[t] & context) / total if total else 0.5)
+        candidates = sorted(candidates, key=lambda c: (-c.coverage, c.hit_rank))[:MAX_EMBEDDED]
+        vectors = self._vectors([*(c.text for c in candidates), question.focus])
+        similarities = vectors[:-1] @ vectors[-1] / (
+            np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(vectors[-1]) + 1e-9)
+        for candidate, similarity in zip(candidates, similarities, strict=True):
+            self._features(candidate, float(similarity), question, hits[candidate.hit_rank])
         return candidates
 
-    def _select(self, candidates: list[_Candidate], best: _Candidate) -> list[_Candidate]:
-        chosen = [best]
+    @staticmethod
+    def _features(candidate: _Candidate, similarity: float, question: _Question,
+                  hit: Hit) -> None:
+        """Set the checks and the score of one candidate."""
+        text, kind = candidate.text, question.kind
+        context = _stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
+        candidate.similarity = similarity
+        candidate.has_attribute = not question.wanted or bool(question.wanted & context)
+        where = f"{text} {candidate.context} {hit.metadata.get('heading_path', '')}"
+        candidate.dated = all(y in where for y in question.years)
+        candidate.typed = holds_kind(text, kind)
+        document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
+        candidate.subjects = {s for s in question.subjects if _about(text, s)}
+        in_document = hit.matched_entity or any(_about(document, s) for s in question.subjects)
+        candidate.about_entity = in_document or bool(candidate.subjects)
+        candidate.score = (
+            0.5 * similarity
+            + 0.4 * candidate.coverage
+            + 0.10 / math.sqrt(1 + candidate.hit_rank)
+            + (0.05 if in_document else 0.0)
+            + (0.08 if candidate.subjects else 0.0)
+            + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
+            + (0.08 if kind == "count" and _counts(text, question.wanted) else 0.0)
+        )
+
+    def _select(self, candidates: list[_Candidate], best: _Candidate,
+                chosen: list[_Candidate]) -> list[_Candidate]:
+        """The best candidate and up to two more nearly as good that say something else."""
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
             if len(chosen) >= self.max_sentences or candidate.score < best.score - 0.08:
                 break
-            if candidate is best or any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
+            passes = (candidate.typed and candidate.dated and candidate.has_attribute
+                      and (candidate.about_entity or not best.about_entity))
+            if not passes or any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
                 continue
             chosen.append(candidate)
         return chosen
 
-    def _per_cluster(self, candidates: list[_Candidate], hits: list[Hit],
-                     entities: Sequence[str]) -> list[_Candidate]:
-        """The best sentence for each cluster named (or, if none is named, each cluster found)."""
-        best_by_cluster: dict[str, _Candidate] = {}
+    @staticmethod
+    def _per_subject(candidates: list[_Candidate], hits: list[Hit],
+                     subjects: Sequence[str]) -> list[tuple[str, _Candidate]]:
+        """The best sentence for each organisation named (or, if none is named, for each
+        cluster found), labelled with the organisation."""
+        best: dict[str, _Candidate] = {}
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
             cluster = _cluster_of(hits[candidate.hit_rank])
-            if len(entities) >= 2:  # a table cell may be about another cluster than its doc
-                cluster = next((e for e in entities if _mentions(candidate.text, e)), cluster)
-                if cluster not in entities:
+            if subjects:  # a sentence or table cell may be about another one than its document
+                document = f"{cluster} {hits[candidate.hit_rank].metadata.get('title', '')}"
+                named = [s for s in subjects if s in candidate.subjects] or [
+                    s for s in subjects if _about(document, s)]
+                if len(named) != 1:
                     continue
-            best_by_cluster.setdefault(cluster, candidate)
-        chosen = sorted(best_by_cluster.values(), key=lambda c: c.score, reverse=True)
-        return chosen[: max(len(entities), 4)] or [max(candidates, key=lambda c: c.score)]
+                cluster = named[0]
+            best.setdefault(cluster, candidate)
+        if not best:
+            top = max(candidates, key=lambda c: c.score)
+            return [(_cluster_of(hits[top.hit_rank]), top)]
+        ranked = sorted(best.items(), key=lambda item: item[1].score, reverse=True)
+        return ranked[: max(len(subjects), 4)]
+
+
+def _about(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``, in full or by a distinctive word of it."""
+    if _mentions(text, name):
+        return True
+    distinctive = [w for w in content_words(name) if w not in GENERIC_NAME_WORDS and len(w) > 2]
+    return bool(distinctive) and all(_mentions(text, w) for w in distinctive)
+
+
+def _counts(text: str, wanted: frozenset[str]) -> bool:
+    """Whether ``text`` puts a number right before the thing counted ("five working groups")."""
+    found = words(text)
+    for i, word in enumerate(found):
+        if _stem(word) in wanted and any(
+                re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w) for w in found[max(0, i - 3):i]):
+            return True
+    return False
 
 
 def _cluster_of(hit: Hit) -> str:

@@ -1,0 +1,113 @@
+"""The keyword side of the index: BM25 (bm25s) over chunk texts, stored beside the vectors.
+
+It is rebuilt from the stored chunks at the end of every indexing run that changed something, so
+it always matches the vectors; queries only load it. Each row keeps the chunk's filterable
+metadata, so the same filters apply to keyword and dense search.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics")
+ROWS_FILE = "rows.json"
+
+
+def _stemmer() -> Callable[[list[str]], list[str]]:
+    import Stemmer
+
+    return Stemmer.Stemmer("english").stemWords
+
+
+def tokenize(texts: list[str]) -> list[list[str]]:
+    """Lower-cased, stemmed words without English stopwords (the same for chunks and queries)."""
+    import bm25s
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False,
+                          show_progress=False)
+
+
+@dataclass
+class KeywordHit:
+    """A chunk found by keywords, with its BM25 score and metadata."""
+
+    id: str
+    score: float
+    metadata: dict[str, Any]
+
+
+class KeywordIndex:
+    """BM25 over the chunks of one index generation."""
+
+    def __init__(self, bm25, ids: list[str], metadata: list[dict[str, Any]]):
+        self.bm25 = bm25
+        self.ids = ids
+        self.metadata = metadata
+
+    @classmethod
+    def build(cls, ids: list[str], texts: list[str],
+              metadata: list[dict[str, Any]]) -> KeywordIndex:
+        """Index ``texts`` (one per chunk id)."""
+        import bm25s
+
+        bm25 = bm25s.BM25()
+        if ids:
+            bm25.index(tokenize(texts), show_progress=False)
+        kept = [{k: m[k] for k in FILTER_FIELDS if k in m} for m in metadata]
+        return cls(bm25, list(ids), kept)
+
+    def save(self, folder: Path) -> None:
+        """Write the index to ``folder``, replacing what was there in one step."""
+        staging = folder.with_name(folder.name + ".new")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir(parents=True)
+        if self.ids:
+            self.bm25.save(str(staging), show_progress=False)
+        (staging / ROWS_FILE).write_text(
+            json.dumps({"ids": self.ids, "metadata": self.metadata}, ensure_ascii=False),
+            encoding="utf-8")
+        old = folder.with_name(folder.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if folder.exists():
+            folder.rename(old)
+        staging.rename(folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+    @classmethod
+    def load(cls, folder: Path) -> KeywordIndex | None:
+        """The index saved in ``folder``, or None when there is none."""
+        import bm25s
+
+        try:
+            rows = json.loads((folder / ROWS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if rows["ids"] else None
+        return cls(bm25, rows["ids"], rows["metadata"])
+
+    def search(self, query: str, k: int,
+               allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[KeywordHit]:
+        """The ``k`` best chunks for ``query`` among those whose metadata ``allowed`` accepts."""
+        if not self.ids or k <= 0:
+            return []
+        tokens = tokenize([query])
+        if not tokens[0]:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.fromiter((allowed(m) for m in self.metadata), dtype=np.float32,
+                               count=len(self.ids))
+            if not mask.any():
+                return []
+        k = min(k, len(self.ids))
+        documents, scores = self.bm25.retrieve(tokens, k=k, show_progress=False,
+                                               weight_mask=mask, n_threads=1)
+        return [KeywordHit(self.ids[i], float(s), self.metadata[i])
+                for i, s in zip(documents[0], scores[0]) if s > 0]
