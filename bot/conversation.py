@@ -1,10 +1,19 @@
 """Conversation: turn a follow-up question into one that stands on its own.
 
 The deterministic method (used with the extractive backend, and whenever an LLM rewrite fails)
-carries the clusters named in earlier turns into the question: "And how many members does it
-have?" after a question about BioM becomes "And how many members does BioM have?"; "What about
-bioPmed?" reuses the previous question with bioPmed in place of the cluster it named; "And how
-much do they cost?" is asked together with the previous question it follows.
+resolves what the follow-up points back to:
+
+- a possessive or place pronoun becomes the cluster named before: "What was its budget?" after
+  a question about BioM becomes "What was BioM's budget?";
+- "him" or "her" becomes the person the previous answer named;
+- "that meeting" becomes the meeting the previous question described ("CEBR's 2019 annual
+  meeting");
+- "What about bioPmed?" reuses the previous question with bioPmed in place of the cluster it
+  named.
+
+Whatever is left unresolved ("How much does it cost?") is asked together with the previous
+question, as "... (following: <previous question>)"; a question that names nothing at all is
+treated the same way, since in a conversation it usually continues the topic.
 """
 
 from __future__ import annotations
@@ -17,9 +26,25 @@ FindEntities = Callable[[str], list[str]]
 
 _PRONOUN = re.compile(r"\b(it|its|this cluster|that cluster|the cluster|there)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|their|them|these|those|this|that)\b", re.I)
+_POSSESSIVE = re.compile(r"\b(its|their|this cluster|that cluster|the cluster|there)\b", re.I)
+_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
+_DEMONSTRATIVE = re.compile(r"\b(?:that|this|the same)\s+([a-z][\w-]*)\b", re.I)
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|but|so|then|what about|how about|and what about)\b",
                               re.I)
 _WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(for\s+)?[A-Z]", re.I)
+#: A person's name: two to four capitalised words ("Horst Domdey", "Ralf Huss").
+_PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){1,3}\b")
+#: A capitalised word after the first one: the question names something of its own.
+_NAME_INSIDE = re.compile(r"(?<=\S)\s+[\w'’-]*[A-Z]")
+#: Words that end a noun phrase read backwards from its noun ("at | its 2019 annual meeting").
+_PHRASE_BOUNDARY = re.compile(r"^(?:a|an|the|at|in|on|of|for|to|by|with|from|about|and|or|"
+                              r"did|does|do|is|was|were|are|has|have|had|what|which|who|when|"
+                              r"where|how)$", re.I)
+_OF_PHRASE = re.compile(r"^\s+(?:of|for)\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'’-]*)*(?:\s+"
+                        r"project|\s+programme)?")
+_ORGANISATION_WORDS = {"cluster", "network", "association", "council", "platform", "programme",
+                       "project", "foundation", "university", "park", "agency", "group"}
+_CITATION = re.compile(r"\[\d+\]")
 
 
 def recent_user_turns(history: list[Message] | None, max_turns: int) -> list[str]:
@@ -28,10 +53,45 @@ def recent_user_turns(history: list[Message] | None, max_turns: int) -> list[str
     return [t for t in turns[-max_turns:] if t.strip()] if max_turns > 0 else []
 
 
+def last_answer(history: list[Message] | None) -> str:
+    """The assistant's last answer, without citation markers."""
+    answers = [m.get("content", "") for m in (history or []) if m.get("role") == "assistant"]
+    return _CITATION.sub("", answers[-1]) if answers else ""
+
+
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on an earlier turn (pronouns, "and ...", "what about ...")."""
     return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question)
-                or _PLURAL_PRONOUN.search(question) or len(question.split()) <= 4)
+                or _PLURAL_PRONOUN.search(question) or _PERSON_PRONOUN.search(question)
+                or len(question.split()) <= 4 or not _NAME_INSIDE.search(question))
+
+
+def person_named(answer: str, entities: list[str]) -> str | None:
+    """The first person's name in an answer: capitalised words that are no organisation."""
+    for match in _PERSON_NAME.finditer(answer):
+        name = match.group(0)
+        lowered = {w.lower() for w in re.split(r"[ -]", name)}
+        if lowered & _ORGANISATION_WORDS or any(name in e or e in name for e in entities):
+            continue
+        if name.split()[0].lower() in {"the", "in", "at", "on", "from", "since", "and"}:
+            continue
+        return name
+    return None
+
+
+def described_phrase(noun: str, previous: str) -> str | None:
+    """The phrase of ``previous`` that names ``noun``: "its 2019 annual meeting" for "meeting"
+    in "Who was re-elected to lead CEBR at its 2019 annual meeting?"."""
+    match = re.search(rf"\b{re.escape(noun)}s?\b", previous, re.I)
+    if not match:
+        return None
+    before = previous[: match.start()].split()
+    phrase: list[str] = []
+    while before and not _PHRASE_BOUNDARY.match(before[-1]) and len(phrase) < 4:
+        phrase.insert(0, before.pop())
+    tail = _OF_PHRASE.match(previous[match.end():])
+    determiner = "" if phrase and phrase[0].lower() in ("its", "their") else "the "
+    return determiner + " ".join([*phrase, match.group(0)]) + (tail.group(0) if tail else "")
 
 
 def rewrite_follow_up(question: str, history: list[Message] | None, find_entities: FindEntities,
@@ -56,11 +116,39 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         entities = find_entities(turn)
         if entities:
             break
-    if not entities or _PLURAL_PRONOUN.search(question) and not _PRONOUN.search(question):
-        return f"{question} (following: {previous})"
-    name = " and ".join(entities)
-    rewritten, count = _PRONOUN.subn(lambda m: _possessive(m.group(0), name), question, count=1)
-    return rewritten if count else f"{question} ({name})"
+    rewritten = _resolve_demonstratives(question, previous)
+    person = person_named(last_answer(history), entities)
+    if person:
+        rewritten = _PERSON_PRONOUN.sub(lambda m: _person(m.group(0), person), rewritten)
+    if entities:
+        name = " and ".join(entities)
+        rewritten = _POSSESSIVE.sub(lambda m: _possessive(m.group(0), name), rewritten)
+    if entities and _mentions_all(rewritten, entities) and not _unresolved(rewritten):
+        return rewritten
+    return f"{rewritten} (following: {previous})"
+
+
+def _resolve_demonstratives(question: str, previous: str) -> str:
+    """``question`` with "that X" replaced by the phrase of ``previous`` that describes X."""
+    def replace(match: re.Match[str]) -> str:
+        phrase = described_phrase(match.group(1), previous)
+        return phrase if phrase else match.group(0)
+
+    return _DEMONSTRATIVE.sub(replace, question)
+
+
+def _unresolved(question: str) -> bool:
+    """Whether pronouns are left that only the previous question can explain."""
+    return bool(re.search(r"\b(it|they|them|these|those|this|that|he|she|him|her)\b", question,
+                          re.I))
+
+
+def _mentions_all(text: str, names: list[str]) -> bool:
+    return all(re.search(re.escape(n), text, re.I) for n in names)
+
+
+def _person(pronoun: str, name: str) -> str:
+    return f"{name}'s" if pronoun.lower() == "his" else name
 
 
 def _possessive(pronoun: str, name: str) -> str:

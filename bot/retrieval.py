@@ -195,12 +195,13 @@ class Retriever:
             dense = self.store.query(query.vector, n, where)
             found.update((c.id, c) for c in dense)
             rankings.append((settings.dense_weight, [c.id for c in dense]))
-            for entity in query.entities:  # each named cluster's own documents, ranked
+            for entity in query.entities if settings.entity_weight > 0 else []:
+                # each named cluster's own documents, ranked
                 named_where = {"$and": [where, {"cluster": entity}]} if where else {
                     "cluster": entity}
                 named = self.store.query(query.vector, n // 2, named_where)
                 found.update((c.id, c) for c in named if c.id not in found)
-                rankings.append((settings.dense_weight / max(1, len(query.entities)),
+                rankings.append((settings.entity_weight / len(query.entities),
                                  [c.id for c in named]))
         keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
         if keywords is not None:

@@ -8,6 +8,10 @@ Layout of the index folder::
                            rebuilt from the stored chunks after every run that changed them)
       .lock                held by the one process that writes
 
+With ``BOT_CHROMA_HOST`` set, the vectors live on a Chroma server instead of ``chroma/``: each
+generation is the server collection ``{BOT_COLLECTION}-{generation}``, and deleting a generation
+deletes its collection too. The manifest and the BM25 index stay in the index folder.
+
 A rebuild writes a new generation beside the one in use and switches ``CURRENT`` when it is
 complete, so a killed rebuild leaves the previous index usable. Incremental updates write into
 the current generation, vectors first and manifest last; a run that was interrupted is noticed
@@ -32,8 +36,8 @@ from typing import Any
 
 from .chunking import CHUNKER_VERSION, Chunk
 from .config import Settings
-from .errors import IndexLocked, IndexMismatch, IndexNotFound
-from .keywords import KeywordIndex
+from .errors import ConfigError, IndexLocked, IndexMismatch, IndexNotFound
+from .keywords import ROWS_FILE, KeywordIndex
 
 MANIFEST_VERSION = 1
 CURRENT_FILE = "CURRENT"
@@ -67,6 +71,7 @@ class Manifest:
     chunk_tokens: int
     chunk_overlap: int
     chunker_version: int = CHUNKER_VERSION
+    embedding_backend: str = "torch"  # indexes written before the setting existed were torch
     files: dict[str, FileRecord] = field(default_factory=dict)
     created_at: str = field(default_factory=utc_now)
     updated_at: str = field(default_factory=utc_now)
@@ -77,20 +82,23 @@ class Manifest:
     def for_settings(cls, settings: Settings, dimension: int) -> Manifest:
         """An empty manifest for an index built with ``settings``."""
         return cls(settings.embedding_model, dimension, settings.chunk_tokens,
-                   settings.chunk_overlap)
+                   settings.chunk_overlap, embedding_backend=settings.embedding_backend)
 
     def mismatch(self, settings: Settings) -> str | None:
         """Why an index built this way cannot serve ``settings``, or None when it can."""
-        wanted = (settings.embedding_model, settings.chunk_tokens, settings.chunk_overlap,
-                  CHUNKER_VERSION)
-        have = (self.embedding_model, self.chunk_tokens, self.chunk_overlap, self.chunker_version)
+        wanted = (settings.embedding_model, settings.embedding_backend, settings.chunk_tokens,
+                  settings.chunk_overlap, CHUNKER_VERSION)
+        have = (self.embedding_model, self.embedding_backend, self.chunk_tokens,
+                self.chunk_overlap, self.chunker_version)
         if wanted == have:
             return None
         return (
-            f"the index was built with model {self.embedding_model!r} ({self.dimension} "
-            f"dimensions), chunks of {self.chunk_tokens} tokens with {self.chunk_overlap} overlap "
+            f"the index was built with model {self.embedding_model!r} on the "
+            f"{self.embedding_backend} backend ({self.dimension} dimensions), chunks of "
+            f"{self.chunk_tokens} tokens with {self.chunk_overlap} overlap "
             f"(chunker v{self.chunker_version}); the settings ask for model "
-            f"{settings.embedding_model!r}, chunks of {settings.chunk_tokens}/"
+            f"{settings.embedding_model!r} on the {settings.embedding_backend} backend "
+            f"(BOT_EMBEDDING_BACKEND), chunks of {settings.chunk_tokens}/"
             f"{settings.chunk_overlap} (chunker v{CHUNKER_VERSION})"
         )
 
@@ -190,15 +198,9 @@ class IndexStore:
 
     @property
     def client(self):
-        """The chromadb client (an on-disk client in the generation's folder)."""
+        """The chromadb client: on disk in the generation's folder, or a Chroma server's."""
         if self._client is None:
-            import chromadb
-            from chromadb.config import Settings as ChromaSettings
-
-            self._client = chromadb.PersistentClient(
-                path=str(self.path / "chroma"),
-                settings=ChromaSettings(anonymized_telemetry=False),
-            )
+            self._client = chroma_client(self.settings, self.path / "chroma")
         return self._client
 
     @property
@@ -232,6 +234,8 @@ class IndexStore:
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id (unknown ids are ignored)."""
+        if not ids:
+            return
         step = self.client.get_max_batch_size()
         for start in range(0, len(ids), step):
             self.collection.delete(ids=list(ids[start : start + step]))
@@ -262,6 +266,10 @@ class IndexStore:
         if self._keywords is None:
             self._keywords = KeywordIndex.load(self.path / KEYWORDS_DIR)
         return self._keywords
+
+    def has_keywords(self) -> bool:
+        """Whether the BM25 side index of this generation has been built."""
+        return (self.path / KEYWORDS_DIR / ROWS_FILE).is_file()
 
     def rebuild_keywords(self) -> None:
         """Rebuild the BM25 side index from the stored chunks (heading path and text)."""
@@ -319,14 +327,15 @@ class IndexStore:
         write_atomic(self.path / "manifest.json", self.manifest.to_json())
 
     def publish(self) -> None:
-        """Make this generation the current one and delete generations older than the last."""
+        """Make this generation the current one and delete generations older than the last
+        (with their collections on a Chroma server)."""
         previous = current_generation(self.root)
         (self.path / BUILDING_MARKER).unlink(missing_ok=True)
         write_atomic(self.root / CURRENT_FILE, self.generation + "\n")
         keep = {self.generation, previous}
         for child in self.root.glob("gen-*"):
             if child.name not in keep:
-                shutil.rmtree(child, ignore_errors=True)
+                delete_generation(child, self.settings)
 
     def close(self) -> None:
         """Release the Chroma client."""
@@ -344,10 +353,42 @@ def current_generation(root: Path) -> str | None:
     return name if name and (root / name / "manifest.json").is_file() else None
 
 
-def remove_abandoned_generations(root: Path) -> None:
-    """Delete generations left by interrupted rebuilds (call with the write lock held)."""
+def remove_abandoned_generations(root: Path, settings: Settings | None = None) -> None:
+    """Delete generations left by interrupted rebuilds (call with the write lock held); with
+    ``settings`` naming a Chroma server, their collections on it too."""
     for marker in root.glob(f"gen-*/{BUILDING_MARKER}"):
-        shutil.rmtree(marker.parent, ignore_errors=True)
+        delete_generation(marker.parent, settings)
+
+
+def chroma_client(settings: Settings, path: Path):
+    """A chromadb client: ``HttpClient`` of the server ``BOT_CHROMA_HOST`` names, else an
+    on-disk ``PersistentClient`` in ``path``."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        try:
+            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
+                                       settings=chroma_settings)
+        except Exception as exc:  # connection refused, wrong server, ...
+            raise ConfigError(
+                f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} does not "
+                f"answer ({exc.__class__.__name__}): start it with `chroma run --path DIR "
+                f"--host {settings.chroma_host} --port {settings.chroma_port}`, or unset "
+                "BOT_CHROMA_HOST for an on-disk index") from exc
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+def delete_generation(folder: Path, settings: Settings | None = None) -> None:
+    """Delete a generation's folder and, in server mode, its collection on the server."""
+    if settings is not None and settings.chroma_host:
+        try:
+            chroma_client(settings, folder / "chroma").delete_collection(
+                f"{settings.collection}-{folder.name}")
+        except Exception:  # noqa: BLE001 - already gone, or the server is down: nothing to do
+            pass
+    shutil.rmtree(folder, ignore_errors=True)
 
 
 def write_atomic(path: Path, text: str) -> None:

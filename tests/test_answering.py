@@ -78,3 +78,98 @@ def test_langchain_retriever(bot: Bot) -> None:
     assert len(documents) == 2
     assert documents[0].metadata["source"] == "beta-profile.md"
     assert "score" in documents[0].metadata
+
+
+# ---------------------------------------------------------------- general rules, unit tests
+
+from bot.answering.extractive import (  # noqa: E402
+    answer_units,
+    asked_attribute,
+    compared_kind,
+    expected_kind,
+    is_comparison,
+    named_phrases,
+    question_parts,
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("On what date did the board decide on the fee increase?", "date"),
+        ("What share of self-generated income does the cluster want by 2030?", "percent"),
+        ("What did members think of the membership fee?", None),
+        ("Where did the partners hold their workshop?", "place"),
+        ("How long did the project run?", "duration"),
+        ("What was the deadline for applications?", "date"),
+        ("When was the cluster founded?", "year"),
+        ("How much does a desk cost per month?", "money"),
+    ],
+)
+def test_expected_kind_is_the_kind_asked_first(question: str, kind: str | None) -> None:
+    assert expected_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Which cluster depends more on EU projects: Alpha or Beta?", "percent"),
+        ("Which has more members, Alpha or Beta?", "count"),
+        ("Which is older, Alpha or Beta?", "year"),
+    ],
+)
+def test_compared_kind_follows_the_comparative(question: str, kind: str) -> None:
+    assert compared_kind(question) == kind
+
+
+def test_question_parts_split_at_a_second_question() -> None:
+    assert question_parts("When did the delegation visit Lisbon, and how many people travelled?"
+                          ) == ["When did the delegation visit Lisbon", "how many people travelled?"]
+    assert len(question_parts("When was the strategy approved, and by whom?")) == 1
+
+
+def test_asked_attribute_is_the_counted_noun() -> None:
+    assert asked_attribute("How many working groups does Alpha have?") == "groups"
+    assert asked_attribute("How many people attended the forum in 2024?") == "people"
+    assert asked_attribute("What is the annual fee of Alpha?") == "fee"
+
+
+def test_comparison_needs_names_joined_or_comparative_words() -> None:
+    names = ["Alpha Bio Cluster", "Beta Health Network"]
+    assert not is_comparison("When did the Alpha Bio Cluster delegation visit the Beta Health "
+                             "Network in Porto?", names)
+    assert is_comparison("When did Alpha Bio Cluster and Beta Health Network start?", names)
+    assert is_comparison("Which is older, the Alpha Bio Cluster or the Beta Health Network?", [])
+
+
+def test_named_phrases_skip_the_question_word_and_generic_names() -> None:
+    assert named_phrases("Since when has the Hellenic BioCluster been active?") == [
+        "Hellenic BioCluster"]
+    assert named_phrases("Which Gold Label did it get?") == []
+
+
+def test_list_items_are_quoted_with_their_lead_in() -> None:
+    units = [text for text, _ in answer_units(
+        "At that point the platform:\n- gathered 690 clusters;\n- had 10,000 visitors.")]
+    assert "At that point the platform: gathered 690 clusters." in units
+    assert "At that point the platform: gathered 690 clusters; had 10,000 visitors." in units
+
+
+# ---------------------------------------------------------------- general rules, end to end
+
+
+def test_answers_each_part_of_a_two_part_question(bot: Bot) -> None:
+    answer = bot.ask("When was the Beta Health Network founded, and how many member companies "
+                     "does it count?")
+    assert "2011" in answer.text and "85" in answer.text
+
+
+def test_comparison_gives_the_fact_of_each_cluster(bot: Bot) -> None:
+    answer = bot.ask("Which is older, the Alpha Bio Cluster or the Beta Health Network?")
+    assert "2005" in answer.text and "2011" in answer.text
+    assert answer.text.count("\n") == 1
+
+
+def test_abstains_when_the_asked_attribute_is_missing(bot: Bot) -> None:
+    answer = bot.ask("What is the annual fee of a large company at the Gamma Medtech Cluster?")
+    assert answer.abstained

@@ -34,12 +34,12 @@ _KIND_PATTERNS = [
                r"manages|took|runs|ran)\b"),
     ("percent", r"\b(?:share|percentage|proportion|per ?cent|how much of|rate)\b"),
     ("count", r"\bhow many\b|\b(?:what|the) number of\b"),
-    ("money", r"\bhow much\b|\b(?:what|which)\s+(?:[\w-]+\s+){0,3}?(?:fees?|prices?|costs?|"
+    ("money", r"\bhow much\b|\b(?:what|which)\s+(?:(?!of\b)[\w-]+\s+){0,3}?(?:fees?|prices?|costs?|"
               r"budgets?|grants?|turnover|revenues?|income|amount|sum)\b|\b(?:cost|costs|pay|"
               r"pays|charge|charges)\b"),
     ("year", r"\b(?:what|which) year\b|\bsince when\b|\bwhen (?:was|were|did|has|had)\b[^?,]*\b("
              r"?:found|establish|set up|start|creat|launch|initiat|born|begin|began|join)|"
-             r"\b(?:older|younger|newer|oldest|youngest)\b"),
+             r"\b(?:older|younger|newer|oldest|youngest)\b|\b(?:founding|foundation) years?\b"),
     ("date", r"\bwhen\b|\b(?:what|which) (?:dates?|days?)\b|\bdeadline\b|\bdates\b"),
     ("duration", r"\bhow (?:long|soon)\b"),
     ("place", r"^\s*(?:and\s+)?where\b|\bin (?:which|what) (?:city|country|town|place|venue)\b"),
@@ -55,6 +55,9 @@ _COMPARED_KIND = [
                          r"(?:members|employees|staff|companies|organisations|partners)\b",
                          re.I)),
 ]
+#: What a comparative asks about: "which is older" asks when each was founded.
+_COMPARATIVE_TERMS = [(re.compile(r"\b(?:older|younger|newer|oldest|youngest)\b", re.I),
+                       "founded")]
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                  r"hundreds?|thousands?|twenty|thirty|forty|fifty")
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
@@ -81,6 +84,10 @@ QUESTION_WORDS = frozenset(
     "year many much clust accor speci typic exact far curre today main name calle take place "
     "get got make made happe does did kind sort quest".split()
 )
+#: Stems of words that name the kind of fact itself ("the dates", "the deadline"): the kind
+#: check covers them, a sentence need not repeat them.
+KIND_WORDS = frozenset("date deadl day time numbe amoun share perce propo rate name place "
+                       "locat venue durat perio".split())
 _COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|difference|"
                         r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
                         r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
@@ -121,7 +128,8 @@ _ATTRIBUTE_OF = re.compile(
     r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
     r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
     r"\w+ed\b)", re.I)
-_COUNTED = re.compile(r"\bhow many\s+(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.I)
+_COUNTED = re.compile(r"\b(?:how many|more|most|fewer|fewest)\s+"
+                      r"(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.I)
 _VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
                         r"\w+ed)$", re.I)
 
@@ -254,13 +262,15 @@ SYNONYMS = [
     {"emplo", "staff", "team", "people", "fte"},
     {"incom", "reven", "budge", "turno", "fundi", "earn"},
     {"membe", "compa", "organ"},
+    {"recei", "obtai", "award", "earn", "won", "win", "grant"},
     {"lead", "led", "head", "direc", "manag", "chair", "presi", "chief"},
     {"atten", "parti", "guest", "visit", "people", "deleg", "trave"},
 ]
 _SYNONYM_OF: dict[str, frozenset[str]] = {}
-for _group in SYNONYMS:
-    for _member in _group:
-        _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | frozenset(_group)
+for _words in SYNONYMS:
+    _stemmed = frozenset(_stem(w) for w in _words)
+    for _member in _stemmed:
+        _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | _stemmed
 
 
 def _group(word: str) -> frozenset[str]:
@@ -436,13 +446,15 @@ class ExtractiveAnswerer(Answerer):
         main = question.split(" (following:")[0]
         subjects = question_subjects(main, query.entities) or question_subjects(
             question, query.entities)
-        focus = focus_text(question, subjects)
+        focus = focus_text(question.replace(" (following:", " ("), subjects)
+        if compared:
+            focus += "".join(f" {term}" for rule, term in _COMPARATIVE_TERMS if rule.search(main))
         named = {_stem(w) for s in subjects for w in content_words(s)}
         terms = {_stem(w): _group(w) for w in content_words(focus)
                  if _stem(w) not in QUESTION_WORDS}
         attribute = asked_attribute(main)
         wanted = _group(attribute) if attribute and _stem(attribute) not in (
-            QUESTION_WORDS | named) else frozenset()
+            QUESTION_WORDS | KIND_WORDS | named) else frozenset()
         return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
                          terms, wanted, _YEARS.findall(main), subjects)
 
@@ -544,7 +556,8 @@ def _counts(text: str, wanted: frozenset[str]) -> bool:
     found = words(text)
     for i, word in enumerate(found):
         if _stem(word) in wanted and any(
-                re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w) for w in found[max(0, i - 3):i]):
+                re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w) and not _YEARS.fullmatch(w)
+                for w in found[max(0, i - 3):i]):
             return True
     return False
 
