@@ -312,12 +312,14 @@ def build_synthetic(index_dir: Path, size: int, pool: list[str], vectors, backen
 
 
 def _latencies(call, items: list) -> dict:
-    times = []
+    times, cpu = [], []
     for item in items:
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         call(item)
         times.append(1000 * (time.perf_counter() - started))
-    return {"p50_ms": round(percentile(times, 0.5), 1), "p95_ms": round(percentile(times, 0.95), 1)}
+        cpu.append(1000 * (time.process_time() - cpu_started))
+    return {"p50_ms": round(percentile(times, 0.5), 1), "p95_ms": round(percentile(times, 0.95), 1),
+            "cpu_p50_ms": round(percentile(cpu, 0.5), 1)}
 
 
 def _measure(bot, embeddings, cases: list) -> dict:
@@ -530,14 +532,18 @@ def render(results: dict) -> str:
         "normalised sum of its sentences' real embeddings plus a little noise — embedding 100k "
         "chunks on the shared 2 cores would take over an hour. Queries go through the real "
         "`Bot.retrieve` / `Bot.ask` with the real query embedding.", "",
-        "| chunks | retrieve p50 / p95 ms | ask (extractive) p50 / p95 ms | ask, no filter p50 "
-        "| LangChain similarity_search k=4 p50 / p95 | query embedding p50 | BM25 p50 | load |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "CPU ms is the process CPU time of a query (all its threads): what it costs when the "
+        "cores are not shared.", "",
+        "| chunks | retrieve p50 / p95 ms | retrieve CPU ms p50 | ask (extractive) p50 / p95 ms "
+        "| ask CPU ms p50 | ask, no filter p50 | LangChain similarity_search k=4 p50 / p95 | "
+        "query embedding p50 | BM25 p50 | load |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for r in q["sizes"]:
         lines.append(
             f"| {r['chunks']:,} | {r['retrieve']['p50_ms']} / {r['retrieve']['p95_ms']} | "
-            f"{r['ask']['p50_ms']} / {r['ask']['p95_ms']} | {r['ask_unfiltered']['p50_ms']} | "
+            f"{r['retrieve']['cpu_p50_ms']} | {r['ask']['p50_ms']} / {r['ask']['p95_ms']} | "
+            f"{r['ask']['cpu_p50_ms']} | {r['ask_unfiltered']['p50_ms']} | "
             f"{r['langchain_similarity_search']['p50_ms']} / "
             f"{r['langchain_similarity_search']['p95_ms']} | {r['embed_query']['p50_ms']} | "
             f"{r['bm25']['p50_ms']} | {r['load_average'][0]}–{r['load_average'][1]} |")
@@ -563,18 +569,24 @@ def targets(results: dict) -> list[tuple[str, str, bool]]:
     rows = []
     backend = results["backend"]
     for corpus, runs in results["indexing"].items():
-        ratio = runs[f"clusterbot-{backend}"]["chunks_per_s"] / runs["langchain"]["chunks_per_s"]
+        ours, base = runs[f"clusterbot-{backend}"], runs["langchain"]
+        ratio = ours["chunks_per_s"] / base["chunks_per_s"]
+        mb_ratio = ours["mb_per_s"] / base["mb_per_s"]
+        cpu_ratio = ours["chunks_per_cpu_s"] / base["chunks_per_cpu_s"]
         rows.append((f"full indexing ≥ 1.5× LangChain chunks/s ({corpus})",
-                     f"{ratio:.2f}× ({backend})", ratio >= 1.5))
+                     f"{ratio:.2f}× chunks/s, {mb_ratio:.2f}× MB/s, {cpu_ratio:.2f}× chunks per "
+                     f"CPU-s ({backend})", ratio >= 1.5))
     rx = results["reindex"]
     share = rx["unchanged"]["seconds"] / rx["full_seconds"]
     rows.append(("re-index, nothing changed ≤ 2% of a full build", f"{100 * share:.2f}%",
                  share <= 0.02))
     largest = results["query"]["sizes"][-1]
     rows.append((f"retrieval p50 ≤ 50 ms at {largest['chunks']:,} chunks",
-                 f"{largest['retrieve']['p50_ms']} ms", largest["retrieve"]["p50_ms"] <= 50))
+                 f"{largest['retrieve']['p50_ms']} ms (CPU {largest['retrieve']['cpu_p50_ms']} "
+                 "ms)", largest["retrieve"]["p50_ms"] <= 50))
     rows.append((f"extractive answer p50 ≤ 300 ms at {largest['chunks']:,} chunks",
-                 f"{largest['ask']['p50_ms']} ms", largest["ask"]["p50_ms"] <= 300))
+                 f"{largest['ask']['p50_ms']} ms (CPU {largest['ask']['cpu_p50_ms']} ms)",
+                 largest["ask"]["p50_ms"] <= 300))
     ready = max(a["ready_seconds"] for a in results["app"])
     rows.append(("app ready ≤ 20 s", f"{ready:.1f} s", ready <= 20))
     return rows

@@ -3,15 +3,16 @@
 The deterministic method (used with the extractive backend, and whenever an LLM rewrite fails)
 resolves what the follow-up points back to:
 
-- a possessive or place pronoun becomes the cluster named before: "What was its budget?" after
-  a question about BioM becomes "What was BioM's budget?";
+- a pronoun for the organisation becomes the cluster named before: "What was its budget?"
+  after a question about BioM becomes "What was BioM's budget?";
 - "him" or "her" becomes the person the previous answer named;
 - "that meeting" becomes the meeting the previous question described ("CEBR's 2019 annual
   meeting");
 - "What about bioPmed?" reuses the previous question with bioPmed in place of the cluster it
   named.
 
-Whatever is left unresolved ("How much does it cost?") is asked together with the previous
+Whatever is left unresolved, or an "it" that may mean the thing the previous question asked
+about ("What does X offer?" - "How much does it cost?"), is asked together with the previous
 question, as "... (following: <previous question>)"; a question that names nothing at all is
 treated the same way, since in a conversation it usually continues the topic.
 """
@@ -27,6 +28,9 @@ FindEntities = Callable[[str], list[str]]
 _PRONOUN = re.compile(r"\b(it|its|this cluster|that cluster|the cluster|there)\b", re.I)
 _PLURAL_PRONOUN = re.compile(r"\b(they|their|them|these|those|this|that)\b", re.I)
 _POSSESSIVE = re.compile(r"\b(its|their|this cluster|that cluster|the cluster|there)\b", re.I)
+_SUBJECT_IT = re.compile(r"\bit\b", re.I)
+#: A question whose answer is a thing ("What does X offer?"): a later "it" may mean that thing.
+_ASKS_FOR_THING = re.compile(r"^\s*(?:and\s+)?(?:what|which)\b", re.I)
 _PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
 _DEMONSTRATIVE = re.compile(r"\b(?:that|this|the same)\s+([a-z][\w-]*)\b", re.I)
 _FOLLOW_UP_START = re.compile(r"^\s*(and|also|but|so|then|what about|how about|and what about)\b",
@@ -123,8 +127,10 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
     if entities:
         name = " and ".join(entities)
         rewritten = _POSSESSIVE.sub(lambda m: _possessive(m.group(0), name), rewritten)
-    if entities and _mentions_all(rewritten, entities) and not _unresolved(rewritten):
-        return rewritten
+        thing_asked = _ASKS_FOR_THING.search(previous) and _SUBJECT_IT.search(rewritten)
+        rewritten = _SUBJECT_IT.sub(name, rewritten)
+        if _mentions_all(rewritten, entities) and not _unresolved(rewritten) and not thing_asked:
+            return rewritten
     return f"{rewritten} (following: {previous})"
 
 

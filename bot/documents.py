@@ -431,11 +431,23 @@ def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
-def load_document(path: Path, corpus_dir: Path, data: bytes | None = None) -> Document:
-    """Load one file. Raises ``LoadError`` for an unknown type or unreadable content."""
+def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
+                  max_bytes: int | None = None) -> Document:
+    """Load one file. Raises ``LoadError`` for an unknown type, unreadable content or, with
+    ``max_bytes``, a file larger than that (checked before it is read; never truncated)."""
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
+    if max_bytes:
+        try:
+            size = len(data) if data is not None else path.stat().st_size
+        except OSError as exc:
+            raise LoadError(f"cannot read the file ({exc.strerror})") from None
+        if size > max_bytes:
+            raise LoadError(
+                f"the file is {size / 2**20:.1f} MB, more than the limit of "
+                f"{max_bytes / 2**20:g} MB: split it, or raise BOT_MAX_FILE_MB"
+            )
     if data is None:
         try:
             data = path.read_bytes()
@@ -469,6 +481,16 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None) -> Do
 def file_hash(data: bytes) -> str:
     """Content hash of a file's bytes."""
     return hashlib.sha256(data).hexdigest()
+
+
+def hash_file(path: Path, block: int = 1 << 20) -> str:
+    """``file_hash`` of the file at ``path``, read block by block (memory stays small however
+    large the file is). Raises ``OSError`` when the file cannot be read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(block):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _ignore_patterns(corpus_dir: Path) -> list[str]:

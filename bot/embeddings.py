@@ -28,6 +28,9 @@ from .config import DEFAULT_EMBEDDING_MODEL, Settings
 from .errors import ConfigError, EmbeddingModelError
 
 BACKENDS = ("torch", "onnx-int8")
+#: Largest ONNX batch: bigger batches of 256-token texts cost more CPU per text and hold
+#: gigabytes of attention buffers in onnxruntime's memory arena.
+ONNX_MAX_BATCH = 16
 
 
 def resolve_model_path(name: str) -> str:
@@ -84,7 +87,7 @@ class OnnxEmbeddings(Embeddings):
             except (OSError, ValueError):
                 max_length = 256
         self.max_length = max_length
-        self.batch_size = max(1, batch_size)
+        self.batch_size = max(1, min(batch_size, ONNX_MAX_BATCH))
         self._tokenizer = Tokenizer.from_file(str(tokenizer_dir / "tokenizer.json"))
         self._tokenizer.no_padding()
         self._tokenizer.enable_truncation(max_length)
@@ -93,6 +96,9 @@ class OnnxEmbeddings(Embeddings):
         options.intra_op_num_threads = max(0, threads)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Idle threads sleep instead of spinning: on cores shared with other processes (a web
+        # app's workers, a Chroma server) spinning threads steal the CPU they wait for.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self._session = onnxruntime.InferenceSession(
             str(model_file), sess_options=options, providers=["CPUExecutionProvider"])
         self._inputs = {i.name for i in self._session.get_inputs()}

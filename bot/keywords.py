@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +20,7 @@ import numpy as np
 
 FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics")
 ROWS_FILE = "rows.json"
+MASK_CACHE = 64
 
 
 def _stemmer() -> Callable[[list[str]], list[str]]:
@@ -50,6 +53,47 @@ class KeywordIndex:
         self.bm25 = bm25
         self.ids = ids
         self.metadata = metadata
+        self._groups: tuple[list[dict[str, Any]], np.ndarray] | None = None
+        self._masks: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _metadata_groups(self) -> tuple[list[dict[str, Any]], np.ndarray]:
+        """The distinct metadata of the rows and, for each row, the number of its group (the
+        chunks of one document share their metadata, so a filter is tested once per document)."""
+        if self._groups is None:
+            index: dict[str, int] = {}
+            distinct: list[dict[str, Any]] = []
+            of_row = np.empty(len(self.metadata), dtype=np.int64)
+            for row, meta in enumerate(self.metadata):
+                key = json.dumps(meta, sort_keys=True, ensure_ascii=False)
+                group = index.get(key)
+                if group is None:
+                    group = index[key] = len(distinct)
+                    distinct.append(meta)
+                of_row[row] = group
+            self._groups = (distinct, of_row)
+        return self._groups
+
+    def mask(self, allowed: Callable[[dict[str, Any]], bool]) -> np.ndarray:
+        """1.0 for the rows whose metadata ``allowed`` accepts, else 0.0. A callable with a
+        hashable ``cache_key`` attribute (the filters it tests) has its mask cached."""
+        key = getattr(allowed, "cache_key", None)
+        if key is not None:
+            with self._lock:
+                cached = self._masks.get(key)
+                if cached is not None:
+                    self._masks.move_to_end(key)
+                    return cached
+        distinct, of_row = self._metadata_groups()
+        accepted = np.fromiter((allowed(m) for m in distinct), dtype=np.float32,
+                               count=len(distinct))
+        mask = accepted[of_row]
+        if key is not None:
+            with self._lock:
+                self._masks[key] = mask
+                while len(self._masks) > MASK_CACHE:
+                    self._masks.popitem(last=False)
+        return mask
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str],
@@ -102,8 +146,7 @@ class KeywordIndex:
             return []
         mask = None
         if allowed is not None:
-            mask = np.fromiter((allowed(m) for m in self.metadata), dtype=np.float32,
-                               count=len(self.ids))
+            mask = self.mask(allowed)
             if not mask.any():
                 return []
         k = min(k, len(self.ids))

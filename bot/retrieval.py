@@ -98,11 +98,31 @@ def _fold(text: str) -> str:
     )
 
 
-class EntityMatcher:
-    """Finds the clusters a question names, by full name or by a word unique to one name."""
+_NAME_AND_SHORT_FORM = re.compile(r"([A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|de|the))*)"
+                                  r"\s+\(([^()]{2,40})\)")
 
-    def __init__(self, names: list[str]):
+
+def title_aliases(cluster: str, title: str) -> list[str]:
+    """Other names of ``cluster`` that a document title gives, as in "Hellenic BioCluster
+    (HBio): ..." for HBio, or "Klaster LifeScience Kraków (KLK)" for Klaster LifeScience Kraków."""
+    aliases = []
+    for long, short in _NAME_AND_SHORT_FORM.findall(title):
+        long = re.sub(r"^(The|A|An)\s+", "", long.strip())
+        if _fold(short) == _fold(cluster):
+            aliases.append(long)
+        elif _fold(long).endswith(_fold(cluster)) and re.fullmatch(r"[A-Za-z][\w.&-]*[A-Z][\w.&-]*",
+                                                                   short):
+            aliases.append(short)
+    return aliases
+
+
+class EntityMatcher:
+    """Finds the clusters a question names: by full name, by another name that a document title
+    gives it, or by a word unique to one name."""
+
+    def __init__(self, names: list[str], aliases: dict[str, str] | None = None):
         self.names = sorted({n for n in names if n and n.lower() != "multiple"})
+        self.aliases = {a: c for a, c in (aliases or {}).items() if c in self.names}
         owners: dict[str, set[str]] = defaultdict(set)
         for name in self.names:
             for word in words(_fold(name)):
@@ -114,10 +134,10 @@ class EntityMatcher:
         """Cluster names mentioned in ``question``, in order of first mention."""
         folded = _fold(question)
         found: dict[str, int] = {}
-        for name in self.names:
-            position = folded.find(_fold(name))
-            if position >= 0 and re.search(rf"\b{re.escape(_fold(name))}\b", folded):
-                found[name] = position
+        for alias, name in [*((n, n) for n in self.names), *self.aliases.items()]:
+            match = re.search(rf"\b{re.escape(_fold(alias))}\b", folded)
+            if match and match.start() < found.get(name, 10**9):
+                found[name] = match.start()
         for position, word in enumerate(words(folded)):
             name = self.keys.get(word)
             if name and name not in found:
@@ -175,8 +195,11 @@ class Retriever:
         self.store = store
         self.embeddings = embeddings
         self.settings = settings
-        clusters = [r.metadata.get("cluster", "") for r in store.manifest.files.values()]
-        self.entities = EntityMatcher(clusters)
+        records = store.manifest.files.values()
+        clusters = [r.metadata.get("cluster", "") for r in records]
+        aliases = {alias: r.metadata["cluster"] for r in records if r.metadata.get("cluster")
+                   for alias in title_aliases(r.metadata["cluster"], r.title)}
+        self.entities = EntityMatcher(clusters, aliases)
 
     def prepare(self, question: str) -> Query:
         """Embed the question and find the clusters it names."""

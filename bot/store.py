@@ -155,6 +155,7 @@ class IndexStore:
         self._client = None
         self._collection = None
         self._keywords: KeywordIndex | None = None
+        self._count: int | None = None  # cached; add() and delete() forget it
 
     # ------------------------------------------------------------------ opening
 
@@ -231,6 +232,7 @@ class IndexStore:
                 documents=[c.text for c in part],
                 metadatas=[chunk_metadata(c) for c in part],
             )
+        self._count = None
 
     def delete(self, ids: Sequence[str]) -> None:
         """Remove chunks by id (unknown ids are ignored)."""
@@ -239,6 +241,7 @@ class IndexStore:
         step = self.client.get_max_batch_size()
         for start in range(0, len(ids), step):
             self.collection.delete(ids=list(ids[start : start + step]))
+        self._count = None
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Those of ``ids`` that are stored."""
@@ -284,8 +287,10 @@ class IndexStore:
         self._keywords.save(self.path / KEYWORDS_DIR)
 
     def count(self) -> int:
-        """Number of stored chunks."""
-        return self.collection.count()
+        """Number of stored chunks (asked once; ``add`` and ``delete`` make it ask again)."""
+        if self._count is None:
+            self._count = self.collection.count()
+        return self._count
 
     def get(self, ids: Sequence[str],
             vector: Sequence[float] | None = None) -> list[StoredChunk]:
@@ -342,6 +347,7 @@ class IndexStore:
         self._collection = None
         self._client = None
         self._keywords = None
+        self._count = None
 
 
 def current_generation(root: Path) -> str | None:

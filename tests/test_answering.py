@@ -123,8 +123,8 @@ def test_compared_kind_follows_the_comparative(question: str, kind: str) -> None
 
 
 def test_question_parts_split_at_a_second_question() -> None:
-    assert question_parts("When did the delegation visit Lisbon, and how many people travelled?"
-                          ) == ["When did the delegation visit Lisbon", "how many people travelled?"]
+    parts = question_parts("When did the delegation visit Lisbon, and how many people travelled?")
+    assert parts == ["When did the delegation visit Lisbon", "how many people travelled?"]
     assert len(question_parts("When was the strategy approved, and by whom?")) == 1
 
 

@@ -41,14 +41,21 @@ def test_person_pronoun_becomes_the_person_of_the_previous_answer() -> None:
 
 def test_demonstrative_becomes_the_phrase_described_before() -> None:
     rewritten = rewrite_follow_up("Where was that meeting held?", history(
-        "Who was elected at Alpha Bio Cluster's 2019 annual meeting?"), find)
-    assert rewritten == "Where was the Alpha Bio Cluster's 2019 annual meeting held?"
+        "Who was elected to lead Alpha Bio Cluster at its 2019 annual meeting?"), find)
+    assert rewritten == "Where was Alpha Bio Cluster's 2019 annual meeting held?"
 
 
 def test_unresolved_pronoun_keeps_the_previous_question_as_context() -> None:
     previous = "What does Alpha Bio Cluster offer to start-ups?"
     rewritten = rewrite_follow_up("And how much does it cost?", history(previous), find)
-    assert rewritten == f"And how much does it cost? (following: {previous})"
+    assert rewritten == f"And how much does Alpha Bio Cluster cost? (following: {previous})"
+
+
+def test_subject_pronoun_becomes_the_cluster_asked_about() -> None:
+    rewritten = rewrite_follow_up("When was it founded?",
+                                  history("How many members does Beta Health Network have?"),
+                                  find)
+    assert rewritten == "When was Beta Health Network founded?"
 
 
 def test_question_without_names_continues_the_topic() -> None:

@@ -40,6 +40,8 @@ from langchain_core.embeddings import Embeddings
 
 from bot import Bot, Settings
 from bot.cli import EXIT_SOME_FAILED
+from bot.documents import file_hash, hash_file, load_document
+from bot.errors import LoadError
 from bot.store import BUILDING_MARKER, IndexStore, current_generation, write_lock
 from bot.web import WebApp
 
@@ -364,9 +366,35 @@ def test_web_index_summary_lists_failed_files_with_reasons(bad_run: BadRun) -> N
     assert "5 failed" in summary
 
 
-def test_large_file_is_read_in_bounded_memory(bad_run: BadRun) -> None:
-    # one process read, chunked and stored the whole corpus; its own peak resident memory
-    assert bad_run.run.max_rss < 1 * GIB, f"{bad_run.run.max_rss / 2**20:.0f} MB"
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "huge.txt"
+    write_report_text(path, 3 * 1024 * 1024)
+    with pytest.raises(LoadError) as info:
+        load_document(path, tmp_path, max_bytes=2 * 1024 * 1024)
+    reason = str(info.value)
+    assert reason.startswith("the file is 3.0 MB, more than the limit of 2 MB") and \
+        "BOT_MAX_FILE_MB" in reason and "\n" not in reason
+    assert load_document(path, tmp_path, max_bytes=4 * 1024 * 1024).blocks  # read whole
+
+
+def test_hash_file_is_the_content_hash(tmp_path: Path) -> None:
+    path = write_report_text(tmp_path / "report.txt", 3 * 1024 * 1024 + 17)
+    assert hash_file(path, block=1 << 16) == file_hash(path.read_bytes())
+
+
+def test_a_huge_file_is_reported_in_bounded_memory(tmp_path: Path) -> None:
+    # 2 GB (sparse, so it costs no disk): hashed block by block, refused by its size unread
+    corpus = write_corpus(tmp_path / "corpus")
+    with open(corpus / "dump.txt", "wb") as handle:
+        handle.truncate(2 * GIB)
+    run = run_cli(["index", "--json", "--corpus", str(corpus), "--index",
+                   str(tmp_path / "index")], tmp_path, timeout=300)
+    assert run.code == EXIT_SOME_FAILED, run.stderr
+    report = json.loads(run.stdout)
+    assert report["failed"] == [{"source": "dump.txt", "reason": "the file is 2048.0 MB, more "
+                                 "than the limit of 50 MB: split it, or raise BOT_MAX_FILE_MB"}]
+    assert len(report["added"]) == 3
+    assert run.max_rss < 2 * GIB, f"{run.max_rss / 2**20:.0f} MB"
 
 
 @pytest.mark.slow
@@ -550,7 +578,15 @@ def test_update_killed_mid_embedding_is_recovered_by_the_next_run(sample_index: 
 # ---------------------------------------------------------------- load
 
 
-def test_concurrent_first_questions_do_not_race(built_index: Settings, embeddings) -> None:
+def fresh_copy(settings: Settings, folder: Path) -> Settings:
+    """``settings`` over a copy of its index in ``folder``: a path this process has not opened
+    yet (chromadb caches one client per path for the whole process)."""
+    shutil.copytree(settings.index_dir, folder / "index")
+    return settings.replace(index_dir=folder / "index", data_dir=folder / "data")
+
+
+def test_concurrent_first_questions_do_not_race(built_index: Settings, embeddings,
+                                                tmp_path: Path) -> None:
     # what a freshly started app meets: several chat users ask at the same moment, and each
     # request opens the Chroma client and collection on first use
     errors: list[str] = []
@@ -562,8 +598,8 @@ def test_concurrent_first_questions_do_not_race(built_index: Settings, embedding
         except Exception as exc:  # every failure is what this test is about
             errors.append(f"{exc.__class__.__name__}: {exc}")
 
-    for _ in range(3):
-        bot = Bot(built_index, embeddings)
+    for trial in range(3):
+        bot = Bot(fresh_copy(built_index, tmp_path / str(trial)), embeddings)
         bot.search  # noqa: B018 - as the web app's start-up does
         start = threading.Barrier(8, timeout=60)
         threads = [threading.Thread(target=ask, args=(bot, start)) for _ in range(8)]
@@ -579,11 +615,13 @@ def test_concurrent_first_questions_do_not_race(built_index: Settings, embedding
 def test_twenty_chat_clients_at_once(built_index: Settings, embeddings, tmp_path: Path) -> None:
     from bench.load import load_questions, run_load
 
-    settings = built_index.replace(concurrency=4, max_queue=64, data_dir=tmp_path / "data")
+    settings = fresh_copy(built_index, tmp_path).replace(concurrency=4, max_queue=64)
     server = launch(settings, embeddings)
     try:
-        queue_of = server.demo._queue  # the limits the app runs with
-        assert (queue_of.default_concurrency_limit, queue_of.max_size) == (4, 64)
+        # the limits the app runs with: BOT_MAX_QUEUE waiting, BOT_CONCURRENCY answered at once
+        assert server.demo._queue.max_size == 64
+        ask = next(f for f in server.demo.fns.values() if f.api_name == "ask")
+        assert (ask.concurrency_limit, ask.concurrency_id) == (4, "chat")
         result = run_load(server.url, clients=20, seconds=8, questions=load_questions())
     finally:
         server.demo.close()

@@ -134,6 +134,10 @@ _VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|woul
                         r"\w+ed)$", re.I)
 
 
+#: A category the question narrows its attribute to: "the fee for a large company".
+_QUALIFIER = re.compile(r"\b(?:for|of|to) (?:a|an) ([a-z][\w-]*) (?=[a-z])", re.I)
+
+
 def asked_attribute(question: str) -> str | None:
     """The thing a question asks about, when its form names it: "fee" in "What is the annual
     fee of X?", "groups" in "How many working groups ...?"; None when the form does not tell."""
@@ -263,7 +267,7 @@ SYNONYMS = [
     {"incom", "reven", "budge", "turno", "fundi", "earn"},
     {"membe", "compa", "organ"},
     {"recei", "obtai", "award", "earn", "won", "win", "grant"},
-    {"lead", "led", "head", "direc", "manag", "chair", "presi", "chief"},
+    {"lead", "led", "head", "direc", "chair", "presi", "chief"},
     {"atten", "parti", "guest", "visit", "people", "deleg", "trave"},
 ]
 _SYNONYM_OF: dict[str, frozenset[str]] = {}
@@ -337,6 +341,7 @@ class _Question:
     wanted: frozenset[str]
     years: list[str]
     subjects: list[str]
+    qualifier: str | None = None
 
 
 class ExtractiveAnswerer(Answerer):
@@ -345,11 +350,13 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
-                 min_evidence: float = 0.42, max_sentences: int = 3, cache_size: int = 20000):
+                 min_evidence: float = 0.42, max_sentences: int = 3, window: float = 0.08,
+                 cache_size: int = 20000):
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
         self.min_evidence = min_evidence
         self.max_sentences = max_sentences
+        self.window = window  # further sentences score at most this much below the best
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -455,8 +462,11 @@ class ExtractiveAnswerer(Answerer):
         attribute = asked_attribute(main)
         wanted = _group(attribute) if attribute and _stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
+        qualifier = _QUALIFIER.search(main)
+        narrowed = _stem(qualifier.group(1)) if qualifier else None
         return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
-                         terms, wanted, _YEARS.findall(main), subjects)
+                         terms, wanted, _YEARS.findall(main), subjects,
+                         narrowed if narrowed not in QUESTION_WORDS else None)
 
     def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """Every quotable piece of the hits, with its features and score for ``question``."""
@@ -490,6 +500,10 @@ class ExtractiveAnswerer(Answerer):
         context = _stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
         candidate.similarity = similarity
         candidate.has_attribute = not question.wanted or bool(question.wanted & context)
+        if kind == "count" and question.wanted:  # the number must count what was asked about
+            candidate.has_attribute = _counts(f"{text} {candidate.context}", question.wanted)
+        if question.qualifier and question.qualifier not in context:
+            candidate.has_attribute = False  # "the fee for a large company" needs "large"
         where = f"{text} {candidate.context} {hit.metadata.get('heading_path', '')}"
         candidate.dated = all(y in where for y in question.years)
         candidate.typed = holds_kind(text, kind)
@@ -511,7 +525,7 @@ class ExtractiveAnswerer(Answerer):
                 chosen: list[_Candidate]) -> list[_Candidate]:
         """The best candidate and up to two more nearly as good that say something else."""
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            if len(chosen) >= self.max_sentences or candidate.score < best.score - 0.08:
+            if len(chosen) >= self.max_sentences or candidate.score < best.score - self.window:
                 break
             passes = (candidate.typed and candidate.dated and candidate.has_attribute
                       and (candidate.about_entity or not best.about_entity))
@@ -552,14 +566,16 @@ def _about(text: str, name: str) -> bool:
 
 
 def _counts(text: str, wanted: frozenset[str]) -> bool:
-    """Whether ``text`` puts a number right before the thing counted ("five working groups")."""
+    """Whether ``text`` puts a number right before the thing counted ("five working groups")
+    or right after it, as in a table cell ("Members: 97")."""
     found = words(text)
-    for i, word in enumerate(found):
-        if _stem(word) in wanted and any(
-                re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w) and not _YEARS.fullmatch(w)
-                for w in found[max(0, i - 3):i]):
-            return True
-    return False
+
+    def number(w: str) -> bool:
+        return bool(re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
+
+    return any(_stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
+                                          or any(map(number, found[i + 1:i + 2])))
+               for i, word in enumerate(found))
 
 
 def _cluster_of(hit: Hit) -> str:
