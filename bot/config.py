@@ -54,6 +54,9 @@ class Settings:
     chunk_overlap: int = _env(
         "BOT_CHUNK_OVERLAP", "tokens repeated between neighbouring chunks", default=40
     )
+    max_file_mb: float = _env(
+        "BOT_MAX_FILE_MB", "largest corpus file that is indexed, in MB (0: no limit); a larger "
+        "file is reported as failed with its size, never cut short", default=50.0)
     top_k: int = _env("BOT_TOP_K", "sources per answer", default=5)
     min_relevance: float = _env(
         "BOT_MIN_RELEVANCE",
@@ -145,6 +148,8 @@ class Settings:
             raise ConfigError("BOT_CHUNK_TOKENS must be at least 20")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
             raise ConfigError("BOT_CHUNK_OVERLAP must be between 0 and half of BOT_CHUNK_TOKENS")
+        if self.max_file_mb < 0:
+            raise ConfigError("BOT_MAX_FILE_MB must be 0 (no limit) or a positive size in MB")
         if self.top_k < 1:
             raise ConfigError("BOT_TOP_K must be at least 1")
         if self.retrieval not in ("hybrid", "dense", "keyword"):

@@ -16,7 +16,7 @@ from langchain_core.embeddings import Embeddings
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .documents import file_hash, iter_corpus, load_document
+from .documents import hash_file, iter_corpus, load_document
 from .embeddings import embedding_dimension
 from .errors import CorpusNotFound, LoadError
 from .store import (
@@ -118,7 +118,7 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
             seen.add(source)
             progress("scanning", done, len(paths))
             try:
-                digest = file_hash(path.read_bytes())
+                digest = hash_file(path)  # block by block: memory stays small
             except OSError as exc:
                 report.failed.append((source, f"cannot read the file ({exc.strerror})"))
                 continue
@@ -129,11 +129,12 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
                 changed.append((path, source, digest))
 
         hash_of = {source: digest for _, source, digest in changed}
+        max_bytes = int(settings.max_file_mb * 2**20) or None
         new_chunks: dict[str, list[Chunk]] = {}
         for done, (path, source, _digest) in enumerate(changed, start=1):
             progress("reading", done, len(changed))
             try:
-                document = load_document(path, corpus_dir)
+                document = load_document(path, corpus_dir, max_bytes=max_bytes)
             except LoadError as exc:
                 report.failed.append((source, str(exc)))
                 continue

@@ -27,6 +27,7 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -44,6 +45,11 @@ CURRENT_FILE = "CURRENT"
 LOCK_FILE = ".lock"
 BUILDING_MARKER = "BUILDING"
 KEYWORDS_DIR = "bm25"
+
+#: chromadb's process-wide client cache is not safe to fill from several threads at once (the
+#: first questions of concurrent chat users failed with "Could not connect to tenant
+#: default_tenant"), so clients and collections are created under this lock.
+_CHROMA_LOCK = threading.Lock()
 
 
 def utc_now() -> str:
@@ -201,16 +207,22 @@ class IndexStore:
     def client(self):
         """The chromadb client: on disk in the generation's folder, or a Chroma server's."""
         if self._client is None:
-            self._client = chroma_client(self.settings, self.path / "chroma")
+            with _CHROMA_LOCK:
+                if self._client is None:
+                    self._client = chroma_client(self.settings, self.path / "chroma")
         return self._client
 
     @property
     def collection(self):
         """The Chroma collection of the chunks (cosine distance)."""
         if self._collection is None:
-            self._collection = self.client.get_or_create_collection(
-                self.collection_name, metadata={"hnsw:space": "cosine"}, embedding_function=None
-            )
+            client = self.client
+            with _CHROMA_LOCK:
+                if self._collection is None:
+                    self._collection = client.get_or_create_collection(
+                        self.collection_name, metadata={"hnsw:space": "cosine"},
+                        embedding_function=None,
+                    )
         return self._collection
 
     def vectorstore(self, embeddings):
