@@ -350,7 +350,7 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
-                 min_evidence: float = 0.42, max_sentences: int = 3, window: float = 0.08,
+                 min_evidence: float = 0.42, max_sentences: int = 4, window: float = 0.15,
                  cache_size: int = 20000):
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
