@@ -541,7 +541,8 @@ def render(results: dict) -> str:
         "CPU ms is the process CPU time of a query (all its threads): what it costs when the "
         "cores are not shared.", "",
         "| chunks | retrieve p50 / p95 ms | retrieve CPU ms p50 | ask (extractive) p50 / p95 ms "
-        "| ask CPU ms p50 | ask, no filter p50 | LangChain similarity_search k=4 p50 / p95 | "
+        "| ask CPU ms p50 | ask again, no filter p50 (sentence vectors cached) | "
+        "LangChain similarity_search k=4 p50 / p95 | "
         "query embedding p50 | BM25 p50 | load |",
         "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
@@ -567,6 +568,8 @@ def render(results: dict) -> str:
                      f"after 10 questions {app['rss_mb']:.0f} MB |")
     lines += ["", "### Targets", "", "| target | result | holds |", "| --- | --- | --- |"]
     lines += [f"| {t} | {r} | {'yes' if ok else '**no**'} |" for t, r, ok in targets(results)]
+    if results.get("notes"):
+        lines += ["", "### Notes", ""] + [f"- {note}" for note in results["notes"]]
     return "\n".join(lines) + "\n"
 
 
@@ -613,8 +616,9 @@ def main() -> None:
                         help="clusterbot backend for re-indexing, queries and the app")
     parser.add_argument("--work", type=Path, default=Path("/tmp/clusterbot-speed"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
-    parser.add_argument("--redo", choices=["reindex"],
-                        help="measure only this stage again and update the saved results")
+    parser.add_argument("--redo", choices=["reindex", "render"],
+                        help="measure only this stage again (render: nothing) and update the "
+                             "saved results, plot and RESULTS.md section")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("child_args", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -629,10 +633,11 @@ def main() -> None:
     if args.redo:
         results = json.loads((args.out / "speed.json").read_text(encoding="utf-8"))
         index_generated = work / f"index-generated-clusterbot-{results['backend']}"
-        results["reindex"].update(run_child("reindex", corpus=str(work / "generated"),
-                                            index=str(index_generated),
-                                            backend=results["backend"]))
-        results["redone"] = {args.redo: time.strftime("%Y-%m-%d %H:%M")}
+        if args.redo == "reindex":
+            results["reindex"].update(run_child("reindex", corpus=str(work / "generated"),
+                                                index=str(index_generated),
+                                                backend=results["backend"]))
+            results.setdefault("redone", {})["reindex"] = time.strftime("%Y-%m-%d %H:%M")
         finish(results, args.out)
         return
     command = "HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 .venv/bin/python bench/speed.py" + "".join(

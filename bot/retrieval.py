@@ -168,6 +168,8 @@ def metadata_filter(filters: dict[str, Any] | None) -> Callable[[dict[str, Any]]
                 return False
         return True
 
+    # equal filters give equal masks: the keyword index caches them under this key
+    allowed.cache_key = tuple(sorted((k, tuple(sorted(map(str, v)))) for k, v in wanted))
     return allowed
 
 
