@@ -38,7 +38,8 @@ CONFIGS = [
     ("dense + entity ranking", {"retrieval": "dense"}, 0),
     ("hybrid RRF k=60 (1:1)", {"entity_weight": 0.0}, 0),
     ("hybrid RRF k=60 (1:1) + entity ranking", {}, 0),
-    ("hybrid, k=20", {"rrf_k": 20}, 0),
+    ("hybrid, k=20", {"rrf_k": 20, "entity_weight": 0.0}, 0),
+    ("hybrid, k=20 + entity ranking", {"rrf_k": 20}, 0),
     ("hybrid, dense 1.5 : BM25 1", {"dense_weight": 1.5}, 0),
     ("hybrid, dense 1 : BM25 1.5", {"keyword_weight": 1.5}, 0),
     ("hybrid, 80 candidates", {"candidates": 80}, 0),
@@ -79,17 +80,19 @@ def scifact_index(folder: Path, settings: Settings, embeddings) -> tuple[IndexSt
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scifact", type=Path, default=ROOT.parent / "shared/datasets/scifact")
-    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work")
+    parser.add_argument("--work", type=Path, default=ROOT / "bench" / "work",
+                        help="where the indexes are built (reused by later runs)")
     parser.add_argument("--set", type=Path, default=ROOT / "eval" / "questions.jsonl")
     args = parser.parse_args()
 
     base = Settings.from_env(env={})
     embeddings = load_embeddings(base)
-    scifact_settings = base.replace(index_dir=args.work / "scifact-index")
+    backend = base.embedding_backend
+    scifact_settings = base.replace(index_dir=args.work / f"scifact-index-{backend}")
     store, scifact_seconds = scifact_index(args.scifact, scifact_settings, embeddings)
     _, queries, qrels = ev.load_beir(args.scifact)
 
-    project_settings = base.replace(index_dir=args.work / "project-index",
+    project_settings = base.replace(index_dir=args.work / f"project-index-{backend}",
                                     corpus_dir=ROOT / "corpus")
     Bot(project_settings, embeddings).index()
     questions = ev.load_questions(args.set)
@@ -120,7 +123,8 @@ def write_results(rows, scifact_seconds: float, chunks: int) -> None:
     lines = [
         START, "## Retrieval quality", "",
         f"Measured by `bench/retrieval.py` on {time.strftime('%Y-%m-%d')} with "
-        f"all-MiniLM-L6-v2 and the default chunking (SciFact: {chunks} chunks of 5,183 "
+        f"all-MiniLM-L6-v2 ({Settings.from_env(env={}).embedding_backend} backend) and the "
+        f"default chunking (SciFact: {chunks} chunks of 5,183 "
         "abstracts; documents ranked by their best chunk"
         + (f", indexed in {scifact_seconds:.0f} s" if scifact_seconds else "") + "). "
         "Own set: `eval/questions.jsonl` through `Bot.ask` with the extractive answerer.", "",
