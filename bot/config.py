@@ -66,14 +66,14 @@ class Settings:
     )
     retrieval: str = _env("BOT_RETRIEVAL", "hybrid (BM25 + dense, fused), dense or keyword",
                           default="hybrid")
-    rrf_k: int = _env("BOT_RRF_K", "k of reciprocal rank fusion", default=60)
+    rrf_k: int = _env("BOT_RRF_K", "k of reciprocal rank fusion", default=20)
     dense_weight: float = _env("BOT_DENSE_WEIGHT", "weight of the dense ranking in the fusion",
                                default=1.0)
     keyword_weight: float = _env("BOT_KEYWORD_WEIGHT",
                                  "weight of the BM25 ranking in the fusion", default=1.0)
     entity_weight: float = _env(
         "BOT_ENTITY_WEIGHT", "weight of the ranking of the chunks about a cluster the question "
-        "names (0: off)", default=1.0)
+        "names (0: off)", default=0.0)
     candidates: int = _env("BOT_CANDIDATES", "chunks each ranking contributes to the fusion",
                            default=40)
     per_document: int = _env("BOT_PER_DOCUMENT",
