@@ -18,7 +18,6 @@ from .answering import Answer, Answerer
 from .answering.factory import make_answerer
 from .config import Settings
 from .conversation import rewrite_follow_up
-from .embeddings import load_embeddings
 from .errors import ConfigError
 from .indexing import IndexReport, Progress, sync_index
 from .retrieval import Hit, Query, Retriever
@@ -59,6 +58,8 @@ class Bot:
     def embeddings(self):
         """The LangChain ``Embeddings`` of the settings' model (loaded on first use)."""
         if self._embeddings is None:
+            from .embeddings import load_embeddings
+
             self._embeddings = load_embeddings(self.settings)
         return self._embeddings
 

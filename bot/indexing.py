@@ -11,13 +11,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from time import perf_counter
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import hash_file, iter_corpus, load_document
-from .embeddings import embedding_dimension
 from .errors import CorpusNotFound, LoadError
 from .store import (
     FileRecord,
@@ -27,6 +25,9 @@ from .store import (
     utc_now,
     write_lock,
 )
+
+if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
+    from langchain_core.embeddings import Embeddings
 
 #: progress(stage, done, total): stage is "scanning", "reading", "embedding" or "keywords".
 Progress = Callable[[str, int, int], None]
@@ -75,7 +76,7 @@ def embed_into(store: IndexStore, embeddings: Embeddings, chunks: list[Chunk],
 
 def _loaded(embeddings: Embeddings | Callable[[], Embeddings]) -> Embeddings:
     """The model itself, loading it now if it was passed as a loader."""
-    return embeddings if isinstance(embeddings, Embeddings) else embeddings()
+    return embeddings if hasattr(embeddings, "embed_documents") else embeddings()
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -104,6 +105,8 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
         fresh = rebuild or current_generation(root) is None
         if fresh:
             embeddings = _loaded(embeddings)
+            from .embeddings import embedding_dimension
+
             store = IndexStore.create(settings, embedding_dimension(embeddings))
         else:
             store = IndexStore.open(settings)

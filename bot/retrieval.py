@@ -15,14 +15,15 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
-
-from langchain_core.embeddings import Embeddings
+from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ConfigError
 from .store import IndexStore, StoredChunk
 from .text import STOPWORDS, words
+
+if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
+    from langchain_core.embeddings import Embeddings
 
 _COMPARE_Q = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|vs\.?|"
                         r"other clusters|each of|both|between|which (cluster|one) (is|has))\b",

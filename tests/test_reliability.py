@@ -90,9 +90,9 @@ def report_peak():  # this process's own peak RSS (not counting the parent's pag
         out.write(peak)
 atexit.register(report_peak)
 if os.environ.get("TEST_HASH_EMBEDDINGS"):
-    import bot.api
+    import bot.embeddings
     from tests.test_reliability import HashEmbeddings
-    bot.api.load_embeddings = lambda settings: HashEmbeddings()
+    bot.embeddings.load_embeddings = lambda settings: HashEmbeddings()
 from bot.cli import main
 main(sys.argv[1:], prog_name="clusterbot")
 """

@@ -12,8 +12,6 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from langchain_core.embeddings import Embeddings
-
 from ..config import Settings
 from ..conversation import FindEntities
 from ..errors import ConfigError
@@ -21,6 +19,7 @@ from . import Answerer
 from .extractive import ExtractiveAnswerer
 
 if TYPE_CHECKING:
+    from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
 BACKENDS = ("extractive", "llamacpp", "ollama", "openai")
