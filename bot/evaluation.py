@@ -14,7 +14,7 @@ import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from statistics import mean
 from time import perf_counter
@@ -320,8 +320,3 @@ def run_beir(folder: Path, settings: Any, embeddings: Any,
         store.close()
     return {"documents": len(rows), "chunks": chunks, "queries": len(queries),
             "retrieval": settings.retrieval, **result, "index_seconds": round(index_seconds, 1)}
-
-
-def results_to_json(results: list[QuestionResult]) -> list[dict[str, Any]]:
-    """Per-question results as JSON-ready data."""
-    return [asdict(r) for r in results]
