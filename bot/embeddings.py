@@ -96,6 +96,11 @@ class OnnxEmbeddings(Embeddings):
         options.intra_op_num_threads = max(0, threads)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
+        # Batches have many shapes (texts sorted by length): onnxruntime's arena and memory
+        # patterns would keep a buffer per shape, growing the process by gigabytes on a large
+        # corpus; without them a 20 MB file indexes in bounded memory.
+        options.enable_cpu_mem_arena = False
+        options.enable_mem_pattern = False
         # Idle threads sleep instead of spinning: on cores shared with other processes (a web
         # app's workers, a Chroma server) spinning threads steal the CPU they wait for.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
