@@ -1,8 +1,10 @@
-"""The keyword side of the index: BM25 (bm25s) over chunk texts, stored beside the vectors.
+"""The side index of a generation: BM25 (bm25s) over chunk texts, stored beside Chroma.
 
 It is rebuilt from the stored chunks at the end of every indexing run that changed something, so
 it always matches the vectors; queries only load it. Each row keeps the chunk's filterable
-metadata, so the same filters apply to keyword and dense search.
+metadata, so the same filters apply to keyword and dense search, and a copy of the chunk's
+vector (memory-mapped): a filtered dense search scores every vector and masks the rows the
+filter refuses, which stays fast where Chroma's metadata filters are slow on large indexes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:  # numpy is imported when a search needs it, not at start-up
 
 FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics")
 ROWS_FILE = "rows.json"
+VECTORS_FILE = "vectors.npy"
 MASK_CACHE = 64
 
 
@@ -51,10 +54,12 @@ class KeywordHit:
 class KeywordIndex:
     """BM25 over the chunks of one index generation."""
 
-    def __init__(self, bm25, ids: list[str], metadata: list[dict[str, Any]]):
+    def __init__(self, bm25, ids: list[str], metadata: list[dict[str, Any]],
+                 vectors: np.ndarray | None = None):
         self.bm25 = bm25
         self.ids = ids
         self.metadata = metadata
+        self.vectors = vectors  # one normalised row per id, or None (an index built before)
         self._groups: tuple[list[dict[str, Any]], np.ndarray] | None = None
         self._masks: OrderedDict[Any, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -102,16 +107,16 @@ class KeywordIndex:
         return mask
 
     @classmethod
-    def build(cls, ids: list[str], texts: list[str],
-              metadata: list[dict[str, Any]]) -> KeywordIndex:
-        """Index ``texts`` (one per chunk id)."""
+    def build(cls, ids: list[str], texts: list[str], metadata: list[dict[str, Any]],
+              vectors: np.ndarray | None = None) -> KeywordIndex:
+        """Index ``texts`` (one per chunk id), keeping their ``vectors`` if given."""
         import bm25s
 
         bm25 = bm25s.BM25()
         if ids:
             bm25.index(tokenize(texts), show_progress=False)
         kept = [{k: m[k] for k in FILTER_FIELDS if k in m} for m in metadata]
-        return cls(bm25, list(ids), kept)
+        return cls(bm25, list(ids), kept, vectors)
 
     def save(self, folder: Path) -> None:
         """Write the index to ``folder``, replacing what was there in one step."""
@@ -120,6 +125,10 @@ class KeywordIndex:
         staging.mkdir(parents=True)
         if self.ids:
             self.bm25.save(str(staging), show_progress=False)
+        if self.vectors is not None:
+            import numpy as np
+
+            np.save(staging / VECTORS_FILE, np.asarray(self.vectors, dtype=np.float32))
         (staging / ROWS_FILE).write_text(
             json.dumps({"ids": self.ids, "metadata": self.metadata}, ensure_ascii=False),
             encoding="utf-8")
@@ -140,7 +149,31 @@ class KeywordIndex:
         except (OSError, ValueError):
             return None
         bm25 = bm25s.BM25.load(str(folder), show_progress=False) if rows["ids"] else None
-        return cls(bm25, rows["ids"], rows["metadata"])
+        vectors = None
+        if (folder / VECTORS_FILE).is_file():
+            import numpy as np
+
+            vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+            if vectors.shape[0] != len(rows["ids"]):
+                vectors = None  # not of these rows: dense search falls back to Chroma
+        return cls(bm25, rows["ids"], rows["metadata"], vectors)
+
+    def nearest(self, vector: list[float], k: int,
+                allowed: Callable[[dict[str, Any]], bool]) -> list[tuple[str, float]]:
+        """The ``k`` rows most similar to ``vector`` (cosine) among those whose metadata
+        ``allowed`` accepts, as (id, similarity); needs the stored vectors."""
+        import numpy as np
+
+        mask = self.mask(allowed)
+        allowed_rows = int(np.count_nonzero(mask))
+        k = min(k, allowed_rows)
+        if k <= 0:
+            return []
+        scores = self.vectors @ np.asarray(vector, dtype=np.float32)
+        scores[mask == 0] = -np.inf
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[i], float(scores[i])) for i in top]
 
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[KeywordHit]:

@@ -175,6 +175,17 @@ def metadata_filter(filters: dict[str, Any] | None) -> Callable[[dict[str, Any]]
     return allowed
 
 
+def _with_cluster(where: dict[str, Any] | None,
+                  allowed: Callable[[dict[str, Any]], bool] | None,
+                  cluster: str) -> tuple[dict[str, Any], Callable[[dict[str, Any]], bool]]:
+    """A filter (Chroma's and as a test) that also requires ``cluster``."""
+    def both(metadata: dict[str, Any]) -> bool:
+        return metadata.get("cluster") == cluster and (allowed is None or allowed(metadata))
+
+    both.cache_key = (getattr(allowed, "cache_key", ()), ("cluster", cluster))
+    return ({"$and": [where, {"cluster": cluster}]} if where else {"cluster": cluster}), both
+
+
 def fuse(rankings: list[tuple[float, list[str]]], k: int) -> dict[str, float]:
     """Weighted reciprocal rank fusion of ranked id lists, scaled so that an id ranked first
     by every list scores 1."""
@@ -216,23 +227,23 @@ class Retriever:
         """Ranked id lists (with weights) of each signal, and the chunks they found."""
         settings = self.settings
         where = build_where(filters)
+        allowed = metadata_filter(filters)
         found: dict[str, StoredChunk] = {}
         rankings: list[tuple[float, list[str]]] = []
         if settings.retrieval in ("dense", "hybrid"):
-            dense = self.store.query(query.vector, n, where)
+            dense = self.store.query(query.vector, n, where, allowed)
             found.update((c.id, c) for c in dense)
             rankings.append((settings.dense_weight, [c.id for c in dense]))
             for entity in query.entities if settings.entity_weight > 0 else []:
                 # each named cluster's own documents, ranked
-                named_where = {"$and": [where, {"cluster": entity}]} if where else {
-                    "cluster": entity}
-                named = self.store.query(query.vector, n // 2, named_where)
+                named = self.store.query(query.vector, n // 2,
+                                         *_with_cluster(where, allowed, entity))
                 found.update((c.id, c) for c in named if c.id not in found)
                 rankings.append((settings.entity_weight / len(query.entities),
                                  [c.id for c in named]))
         keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
         if keywords is not None:
-            sparse = keywords.search(query.text, n, metadata_filter(filters))
+            sparse = keywords.search(query.text, n, allowed)
             rankings.append((settings.keyword_weight, [h.id for h in sparse]))
         return rankings, found
 

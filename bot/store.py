@@ -29,7 +29,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -268,12 +268,14 @@ class IndexStore:
         """Every stored chunk id."""
         return set(self.collection.get(include=[])["ids"])
 
-    def iter_stored(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict]]]:
-        """Every stored chunk as batches of (ids, texts, metadata)."""
+    def iter_stored(self, batch: int = 5000) -> Iterator[tuple[list[str], list[str], list[dict],
+                                                                 Any]]:
+        """Every stored chunk as batches of (ids, texts, metadata, vectors)."""
         for offset in range(0, self.count(), batch):
-            got = self.collection.get(include=["documents", "metadatas"], limit=batch,
-                                      offset=offset)
-            yield got["ids"], got["documents"], [m or {} for m in got["metadatas"]]
+            got = self.collection.get(include=["documents", "metadatas", "embeddings"],
+                                      limit=batch, offset=offset)
+            yield (got["ids"], got["documents"], [m or {} for m in got["metadatas"]],
+                   got["embeddings"])
 
     @property
     def keywords(self) -> KeywordIndex | None:
@@ -287,15 +289,22 @@ class IndexStore:
         return (self.path / KEYWORDS_DIR / ROWS_FILE).is_file()
 
     def rebuild_keywords(self) -> None:
-        """Rebuild the BM25 side index from the stored chunks (heading path and text)."""
+        """Rebuild the side index from the stored chunks: BM25 over heading path and text, and
+        a copy of the vectors for filtered dense search."""
+        import numpy as np
+
         ids: list[str] = []
         texts: list[str] = []
         metadata: list[dict] = []
-        for batch_ids, batch_texts, batch_meta in self.iter_stored():
+        vectors = []
+        for batch_ids, batch_texts, batch_meta, batch_vectors in self.iter_stored():
             ids += batch_ids
             texts += [f"{m.get('heading_path', '')}\n{t}" for t, m in zip(batch_texts, batch_meta)]
             metadata += batch_meta
-        self._keywords = KeywordIndex.build(ids, texts, metadata)
+            vectors.append(np.asarray(batch_vectors, dtype=np.float32).reshape(
+                len(batch_ids), self.manifest.dimension))
+        matrix = np.concatenate(vectors) if vectors else None
+        self._keywords = KeywordIndex.build(ids, texts, metadata, matrix)
         self._keywords.save(self.path / KEYWORDS_DIR)
 
     def count(self) -> int:
@@ -308,6 +317,8 @@ class IndexStore:
             vector: Sequence[float] | None = None) -> list[StoredChunk]:
         """Chunks by id, in the order asked (missing ids left out); with ``vector``, each
         scored by its cosine similarity to it."""
+        if not ids:
+            return []
         include = ["documents", "metadatas"] + (["embeddings"] if vector is not None else [])
         got = self.collection.get(ids=list(ids), include=include)
         scores = [0.0] * len(got["ids"])
@@ -320,12 +331,20 @@ class IndexStore:
                  zip(got["ids"], got["documents"], got["metadatas"], scores, strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
-    def query(self, vector: Sequence[float], k: int,
-              where: dict[str, Any] | None = None) -> list[StoredChunk]:
-        """The ``k`` chunks nearest to ``vector`` (cosine similarity as score)."""
+    def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None,
+              allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[StoredChunk]:
+        """The ``k`` chunks nearest to ``vector`` (cosine similarity as score) that pass
+        ``where`` (a Chroma filter). ``allowed``, the same filter as a test of a chunk's
+        metadata, lets the side index's vectors answer instead of Chroma's filter."""
         n = min(k, self.count())
         if n == 0:
             return []
+        keywords = self.keywords if where and allowed is not None else None
+        if keywords is not None and keywords.vectors is not None:
+            nearest = keywords.nearest(vector, n, allowed)
+            score = dict(nearest)
+            return [StoredChunk(c.id, c.text, c.metadata, score[c.id])
+                    for c in self.get([i for i, _ in nearest])]
         result = self.collection.query(
             query_embeddings=[list(map(float, vector))], n_results=n, where=where or None,
             include=["documents", "metadatas", "distances"],
