@@ -323,7 +323,9 @@ def parse_pdf(data: bytes) -> _Parsed:
             if not paragraph and _looks_like_heading(line) and short and len(line) < 70:
                 section = (line,)
                 continue
-            if _LIST_ITEM.match(line) and paragraph:
+            lead_of_next_list = (paragraph and paragraph[0].startswith("- ") and short
+                                 and line.endswith(":"))
+            if (_LIST_ITEM.match(line) or lead_of_next_list) and paragraph:
                 blocks.append(Block(" ".join(paragraph), section, number))
                 paragraph = []
             paragraph.append(_LIST_ITEM.sub("- ", line))

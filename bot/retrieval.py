@@ -20,14 +20,23 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .errors import ConfigError
 from .store import IndexStore, StoredChunk
-from .text import STOPWORDS, words
+from .text import STOPWORDS, content_words, words
 
 if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
     from langchain_core.embeddings import Embeddings
 
-_COMPARE_Q = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|vs\.?|"
-                        r"other clusters|each of|both|between|which (cluster|one) (is|has))\b",
+#: Questions across clusters: retrieval caps the chunks per cluster.
+_ACROSS_CLUSTERS = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|"
+                              r"vs\.?|other clusters|each of|both|between|which (cluster|one) "
+                              r"(is|has))\b", re.I)
+#: Questions that compare the organisations they name.
+_COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|difference|"
+                        r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
+                        r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
                         re.I)
+#: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
+_COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
+                           r"(?:the\s+)?$", re.I)
 FILTER_KEYS = ("cluster", "country", "year", "type", "topic", "source")
 #: Words too common in cluster names to identify one cluster.
 GENERIC_NAME_WORDS = STOPWORDS | {
@@ -56,13 +65,21 @@ class Hit:
 
 @dataclass
 class Query:
-    """A question prepared for retrieval: its vector, the clusters it names, and whether it
-    compares clusters."""
+    """A question prepared for retrieval: its vector, the clusters it names (and how it writes
+    them), whether it asks across clusters, and the other organisations it compares."""
 
     text: str
     vector: list[float]
     entities: list[str] = field(default_factory=list)
     comparison: bool = False
+    #: how the question writes each entity, where it uses another name ("Hellenic BioCluster")
+    written: dict[str, str] = field(default_factory=dict)
+    #: other organisations a comparison names, unknown to the index
+    others: list[str] = field(default_factory=list)
+
+    def name_of(self, entity: str) -> str:
+        """``entity`` as the question writes it."""
+        return self.written.get(entity, entity)
 
 
 def build_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -132,6 +149,14 @@ class EntityMatcher:
                     owners[word].add(name)
         self.keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
 
+    def written(self, question: str, name: str) -> str:
+        """How ``question`` writes the cluster ``name``: the name or another name of it."""
+        folded = _fold(question)
+        for alias, owner in self.aliases.items():
+            if owner == name and _fold(name) not in folded and _fold(alias) in folded:
+                return alias
+        return name
+
     def find(self, question: str) -> list[str]:
         """Cluster names mentioned in ``question``, in order of first mention."""
         folded = _fold(question)
@@ -197,9 +222,100 @@ def fuse(rankings: list[tuple[float, list[str]]], k: int) -> dict[str, float]:
     return {item: score / total for item, score in fused.items()}
 
 
-def is_comparison(question: str, entities: list[str]) -> bool:
-    """Whether the question compares clusters (names two, or asks to compare)."""
-    return len(entities) >= 2 or bool(_COMPARE_Q.search(question))
+#: Names in a question: capitalised words, possibly joined by "of", "for", "de".
+_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Z0-9][\w'’-]*\b|\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|de|"
+                   r"the)\s+)*[A-Z][\w'’-]+)+")
+#: Names made of these words only are no organisation ("Gold Label", "EU").
+_NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
+
+
+def named_phrases(question: str) -> list[str]:
+    """Names in a question that may be organisations: capitalised word groups and acronyms,
+    not the question's first word, not names made only of generic words."""
+    names: list[str] = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        if match.start() == len(question) - len(question.lstrip()):
+            name = name.split(" ", 1)[1] if " " in name else ""
+        name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
+        if name and any(w not in GENERIC_NAME_WORDS | _NAME_NOISE for w in content_words(name)):
+            names.append(name)
+    return names
+
+
+def other_names(question: str, entities: list[str], written: dict[str, str]) -> list[str]:
+    """Names in ``question`` other than those of the clusters the index knows it names ("the
+    European Secretariat for Cluster Analysis" beside a known cluster)."""
+    known = {w for e in entities for n in (e, written.get(e, e)) for w in words(_fold(n))
+             if w not in GENERIC_NAME_WORDS}
+    return [name for name in named_phrases(question)
+            if not {w for w in words(_fold(name)) if w not in GENERIC_NAME_WORDS} & known]
+
+
+def name_span(text: str, name: str) -> tuple[int, int] | None:
+    """Where ``name`` (or the distinctive words of it, with the rest of the name as written)
+    occurs in ``text``."""
+    match = re.search(re.escape(name), text, re.I)
+    if match:
+        return match.span()
+    spots = [m.span() for w in content_words(name) if w not in GENERIC_NAME_WORDS
+             for m in [re.search(rf"\b{re.escape(w)}\b", text, re.I)] if m]
+    if not spots:
+        return None
+    end = min(spots)[1]
+    tail = re.match(r"(?:\s+[A-Z][\w'’-]*)*", text[end:])
+    return min(spots)[0], end + (tail.end() if tail else 0)
+
+
+_JOINER_BEFORE = re.compile(r"(?:\s*,)?\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b"
+                            r"\s*(?:\bthe\s+)?$", re.I)
+_QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which)\b)", re.I)
+_POSSESSIVE = re.compile(r"^['’]s\b")
+_JOINER_AFTER = re.compile(r"^\s*(?:,\s*)?\b(?:and|or|with|versus|vs\.?)\b\s*(?:\bthe\s+)?", re.I)
+
+
+def subject_question(question: str, subject: str, subjects: list[str]) -> str:
+    """``question`` asked of ``subject`` alone: the other organisations it compares, with the
+    words that join them, left out ("Compare the fees of A and B." → "Compare the fees of A.")."""
+    parts = _QUESTION_PART.split(question)
+    own = [p for p in parts if name_span(p, subject)
+           and not any(name_span(p, o) for o in subjects if o != subject)]
+    if len(parts) > 1 and len(own) == 1:  # "Who founded A, and who founded B?"
+        text = own[0].strip(" ,?") + "?"
+        return text[0].upper() + text[1:]
+    text = question
+    for other in subjects:
+        if other == subject:
+            continue
+        span = name_span(text, other)
+        if span is None:
+            continue
+        start, end = span
+        possessive = _POSSESSIVE.match(text[end:])
+        end += possessive.end() if possessive else 0
+        before = _JOINER_BEFORE.search(text[:start])
+        after = _JOINER_AFTER.match(text[end:])
+        if before:
+            start = before.start()
+        elif after:
+            end += after.end()
+        text = text[:start] + text[end:]
+    text = re.sub(r"\s+(?:each|both)\b", "", text, flags=re.I)
+    return " ".join(text.split())
+
+
+def is_comparison(question: str, names: list[str]) -> bool:
+    """Whether ``question`` compares the organisations it names (as written in ``names``): it
+    says so, it names two joined by "and", "or" or "with", or it asks of each in a part of its
+    own ("Who founded A, and who founded B?")."""
+    if _COMPARE_Q.search(question):
+        return True
+    spans = sorted(span for n in names if (span := name_span(question, n)))
+    if any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
+        return True
+    parts = _QUESTION_PART.split(question)
+    named = [{n for n in names if name_span(part, n)} for part in parts]
+    return len(parts) > 1 and all(len(n) == 1 for n in named) and len(set.union(*named)) > 1
 
 
 class Retriever:
@@ -219,8 +335,12 @@ class Retriever:
     def prepare(self, question: str) -> Query:
         """Embed the question and find the clusters it names."""
         entities = self.entities.find(question)
-        return Query(question, self.embeddings.embed_query(question), entities,
-                     is_comparison(question, entities))
+        written = {e: name for e in entities if (name := self.entities.written(question, e)) != e}
+        others = other_names(question, entities, written)
+        names = [written.get(e, e) for e in entities] + others
+        across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
+        return Query(question, self.embeddings.embed_query(question), entities, across, written,
+                     others if is_comparison(question, names) else [])
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
@@ -252,6 +372,8 @@ class Retriever:
         """The ``k`` best chunks for ``query`` under ``filters``."""
         if isinstance(query, str):
             query = self.prepare(query)
+        if (query.comparison or query.others) and len(query.entities + query.others) >= 2:
+            return self._search_each(query, k, filters)
         rankings, found = self._rankings(query, filters, self.settings.candidates)
         fused = fuse(rankings, self.settings.rrf_k)
         order = sorted(fused, key=fused.get, reverse=True)[: max(4 * k, 20)]
@@ -270,6 +392,27 @@ class Retriever:
             hits.append(Hit(chunk.id, chunk.text, chunk.metadata, fused[chunk_id], chunk.score,
                             matched))
         return self._diversify(hits, k, query)
+
+    def _search_each(self, query: Query, k: int,
+                     filters: dict[str, Any] | None) -> list[Hit]:
+        """A comparison: the question asked of each cluster it names, and the ``k`` chunks
+        found for each taken in turn (so there may be up to ``k`` per cluster)."""
+        subjects = (query.entities + query.others)[:4]
+        written = [query.name_of(s) for s in subjects]
+        per_subject = k
+        found: list[list[Hit]] = []
+        for subject, name in zip(subjects, written):
+            text = subject_question(query.text, name, written)
+            known = [subject] if subject in query.entities else []
+            single = Query(text, self.embeddings.embed_query(text), known, False,
+                           {subject: name} if name != subject else {})
+            found.append(self.search(single, per_subject, filters))
+        hits: dict[str, Hit] = {}
+        for rank in range(per_subject):
+            for subject_hits in found:
+                if rank < len(subject_hits):
+                    hits.setdefault(subject_hits[rank].id, subject_hits[rank])
+        return list(hits.values())
 
     def search_documents(self, query: Query | str, n: int = 100,
                          filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:

@@ -87,9 +87,13 @@ from bot.answering.extractive import (  # noqa: E402
     asked_attribute,
     compared_kind,
     expected_kind,
+    question_parts,
+)
+from bot.retrieval import (  # noqa: E402
     is_comparison,
     named_phrases,
-    question_parts,
+    other_names,
+    subject_question,
 )
 
 
@@ -140,6 +144,39 @@ def test_comparison_needs_names_joined_or_comparative_words() -> None:
                              "Network in Porto?", names)
     assert is_comparison("When did Alpha Bio Cluster and Beta Health Network start?", names)
     assert is_comparison("Which is older, the Alpha Bio Cluster or the Beta Health Network?", [])
+
+
+@pytest.mark.parametrize(
+    ("question", "subjects", "asked"),
+    [
+        ("Compare the founding years of Bioib and bioPmed.", ["Bioib", "bioPmed"],
+         ["Compare the founding years of Bioib.", "Compare the founding years of bioPmed."]),
+        ("When did BioM and bioPmed each receive a Gold Label?", ["BioM", "bioPmed"],
+         ["When did BioM receive a Gold Label?", "When did bioPmed receive a Gold Label?"]),
+        ("Which has more members, the Alpha Cluster or the Beta Network?",
+         ["Alpha Cluster", "Beta Network"],
+         ["Which has more members, the Alpha Cluster?", "Which has more members, the Beta "
+                                                        "Network?"]),
+        ("How do Bioib's and bioPmed's fees differ?", ["Bioib", "bioPmed"],
+         ["How do Bioib's fees differ?", "How do bioPmed's fees differ?"]),
+        ("Who initiated Klaster LifeScience Kraków and who initiated the Hellenic BioCluster?",
+         ["Klaster LifeScience Kraków", "Hellenic BioCluster"],
+         ["Who initiated Klaster LifeScience Kraków?", "Who initiated the Hellenic BioCluster?"]),
+    ],
+)
+def test_a_comparison_is_asked_of_each_organisation(question: str, subjects: list[str],
+                                                     asked: list[str]) -> None:
+    assert [subject_question(question, s, subjects) for s in subjects] == asked
+    assert is_comparison(question, subjects)
+
+
+def test_names_unknown_to_the_index_are_compared_too() -> None:
+    question = ("Which is older, the Council of European BioRegions or the European "
+                "Secretariat for Cluster Analysis?")
+    assert other_names(question, ["CEBR"], {"CEBR": "Council of European BioRegions"}) == [
+        "European Secretariat for Cluster Analysis"]
+    assert other_names("How many members does Beta Health Network have?",
+                       ["Beta Health Network"], {}) == []
 
 
 def test_named_phrases_skip_the_question_word_and_generic_names() -> None:

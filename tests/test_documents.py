@@ -93,6 +93,26 @@ def test_pdf_text_per_page_with_page_numbers(tmp_path: Path) -> None:
     assert "64 members" in doc.blocks[1].text
 
 
+def test_pdf_list_ends_where_the_next_list_begins(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "Income by year. The office reports its income mix for two years, "
+                         "with the total of each year and the share of every income stream.")
+    for line in ["2021 (total EUR 1.2 million):", "- Membership fees: 18%",
+                 "- Sponsorship and events: 7%", "2024 (total EUR 1.5 million):",
+                 "- Membership fees: 23%", "- Sponsorship and events: 5%"]:
+        pdf.cell(0, 6, line, new_x="LMARGIN", new_y="NEXT")
+    path = tmp_path / "income.pdf"
+    pdf.output(str(path))
+    texts = [b.text for b in load(path).blocks]
+    assert texts[1:] == ["2021 (total EUR 1.2 million):", "- Membership fees: 18%",
+                         "- Sponsorship and events: 7%", "2024 (total EUR 1.5 million):",
+                         "- Membership fees: 23%", "- Sponsorship and events: 5%"]
+
+
 def test_docx_keeps_headings_and_lists(tmp_path: Path) -> None:
     import docx
 

@@ -16,11 +16,18 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..retrieval import GENERIC_NAME_WORDS, Hit, Query
+from ..retrieval import (
+    GENERIC_NAME_WORDS,
+    Hit,
+    Query,
+    is_comparison,
+    named_phrases,
+    subject_question,
+)
 from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
 from .guard import looks_like_instruction
@@ -88,23 +95,15 @@ QUESTION_WORDS = frozenset(
 #: check covers them, a sentence need not repeat them.
 KIND_WORDS = frozenset("date deadl day time numbe amoun share perce propo rate name place "
                        "locat venue durat perio".split())
-_COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|difference|"
-                        r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
-                        r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
-                        re.I)
-#: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
-_COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
-                           r"(?:the\s+)?$", re.I)
+#: Words that ask to compare: no fact of their own ("compare" is no "company").
+_COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
 #: A question's second part: ", and how many ...", " and was ...".
 _PART_BREAK = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
                          r"does|do|has|have)\b)", re.I)
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
-#: Names in a question: capitalised words, possibly joined by "of", "for", "de".
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Z0-9][\w'’-]*\b|\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|de|"
-                   r"the)\s+)*[A-Z][\w'’-]+)+")
-#: Names made of these words only are no organisation ("Gold Label", "EU").
-_NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
 MAX_EMBEDDED = 60
+#: A comparison's line for an organisation no retrieved passage speaks of.
+NOT_FOUND = "the sources found say nothing about this."
 MAX_LIST_ITEMS = 6
 
 
@@ -193,47 +192,10 @@ def question_parts(question: str) -> list[str]:
     return parts
 
 
-def named_phrases(question: str) -> list[str]:
-    """Names in a question that may be organisations: capitalised word groups and acronyms,
-    not the question's first word, not names made only of generic words."""
-    names: list[str] = []
-    for match in _NAME.finditer(question):
-        name = match.group(0)
-        if match.start() == len(question) - len(question.lstrip()):
-            name = name.split(" ", 1)[1] if " " in name else ""
-        name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
-        if name and any(w not in GENERIC_NAME_WORDS | _NAME_NOISE for w in content_words(name)):
-            names.append(name)
-    return names
-
-
 def question_subjects(question: str, entities: Sequence[str]) -> list[str]:
     """The organisations a question is about: the clusters the index knows it names, else the
     names it holds (an index need not know every organisation by its full name)."""
     return list(entities) or named_phrases(question)
-
-
-def is_comparison(question: str, subjects: Sequence[str]) -> bool:
-    """Whether the question compares organisations: it says so, or it names two joined by
-    "and", "or" or "with"."""
-    if _COMPARE_Q.search(question):
-        return True
-    spans = sorted(span for s in subjects if (span := _span(question, s)))
-    return any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:]))
-
-
-def _span(text: str, name: str) -> tuple[int, int] | None:
-    """Where ``name`` (or the distinctive words of it) occurs in ``text``."""
-    match = re.search(re.escape(name), text, re.I)
-    if match:
-        return match.span()
-    spots = [m.span() for w in content_words(name) if w not in GENERIC_NAME_WORDS
-             for m in [re.search(rf"\b{re.escape(w)}\b", text, re.I)] if m]
-    if not spots:
-        return None
-    end = min(spots)[1]
-    tail = re.match(r"(?:\s+[A-Z][\w'’-]*)*", text[end:])  # the rest of the name as written
-    return min(spots)[0], end + (tail.end() if tail else 0)
 
 
 def focus_text(question: str, entities: Sequence[str]) -> str:
@@ -367,9 +329,11 @@ class ExtractiveAnswerer(Answerer):
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
         main = question.split(" (following:")[0]
-        subjects = question_subjects(main, query.entities)
-        if is_comparison(main, subjects):
-            return self._compare(question, query, hits, subjects)
+        compared = query.entities + query.others
+        if is_comparison(main, [query.name_of(s) for s in compared] or
+                         question_subjects(main, query.entities)):
+            return self._compare(question, query, hits,
+                                 compared or question_subjects(main, query.entities))
         parts = question_parts(main)
         first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
         candidates = self._score(first, query, hits)
@@ -388,7 +352,35 @@ class ExtractiveAnswerer(Answerer):
 
     def _compare(self, question: str, query: Query, hits: list[Hit],
                  subjects: list[str]) -> Answer:
-        """A line per organisation compared, each with its best sentence of the kind asked."""
+        """A line per organisation compared, each with its best sentence of the kind asked:
+        the question is asked of each organisation it names in turn."""
+        if len(subjects) < 2:
+            return self._compare_found(question, query, hits)
+        main = question.split(" (following:")[0]
+        context = question[len(main):]
+        subjects = subjects[:4]
+        names = [query.name_of(s) for s in subjects]
+        lines: list[tuple[str, _Candidate | None]] = []
+        for subject, name in zip(subjects, names, strict=True):
+            single_text = subject_question(main, name, names) + context
+            single = replace(query, text=single_text, comparison=False, others=[],
+                             entities=[subject] if subject in query.entities else [])
+            analysed = self._analyse(single_text, single, compared=True)
+            others = [n for n in names if n != name]
+            candidates = [c for c in self._score(analysed, single, hits)
+                          if _belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
+            chosen, _ = self._best(candidates, analysed, single)
+            lines.append((name, chosen[0] if chosen else None))
+        answered = [c for _, c in lines if c is not None]
+        if not answered:
+            return self._abstain("no passage states what is asked for any of "
+                                 f"{', '.join(names)}")
+        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" if c else
+                         f"- {name}: {NOT_FOUND}" for name, c in lines)
+        return self._answer(text, hits, max(answered, key=lambda c: c.score))
+
+    def _compare_found(self, question: str, query: Query, hits: list[Hit]) -> Answer:
+        """A comparison that names no two organisations: a line per cluster found."""
         analysed = self._analyse(question, query, compared=True)
         candidates = [c for c in self._score(analysed, query, hits) if c.dated]
         if analysed.kind and any(c.typed for c in candidates):
@@ -398,7 +390,7 @@ class ExtractiveAnswerer(Answerer):
         best = max(candidates, key=lambda c: c.score)
         if best.score < self.min_evidence:
             return self._abstain(f"best evidence {best.score:.2f} is under {self.min_evidence}")
-        lines = self._per_subject(candidates, hits, subjects[:4] if len(subjects) >= 2 else [])
+        lines = self._per_cluster(candidates, hits)
         text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in lines)
         return self._answer(text, hits, best)
 
@@ -458,15 +450,17 @@ class ExtractiveAnswerer(Answerer):
             focus += "".join(f" {term}" for rule, term in _COMPARATIVE_TERMS if rule.search(main))
         named = {_stem(w) for s in subjects for w in content_words(s)}
         terms = {_stem(w): _group(w) for w in content_words(focus)
-                 if _stem(w) not in QUESTION_WORDS}
+                 if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)}
         attribute = asked_attribute(main)
         wanted = _group(attribute) if attribute and _stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
         qualifier = _QUALIFIER.search(main)
         narrowed = _stem(qualifier.group(1)) if qualifier else None
+        # a comparison may narrow each side differently ("the fee for a small company at A
+        # with the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
         return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
                          terms, wanted, _YEARS.findall(main), subjects,
-                         narrowed if narrowed not in QUESTION_WORDS else None)
+                         narrowed if narrowed not in QUESTION_WORDS and not compared else None)
 
     def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """Every quotable piece of the hits, with its features and score for ``question``."""
@@ -535,26 +529,24 @@ class ExtractiveAnswerer(Answerer):
         return chosen
 
     @staticmethod
-    def _per_subject(candidates: list[_Candidate], hits: list[Hit],
-                     subjects: Sequence[str]) -> list[tuple[str, _Candidate]]:
-        """The best sentence for each organisation named (or, if none is named, for each
-        cluster found), labelled with the organisation."""
+    def _per_cluster(candidates: list[_Candidate],
+                     hits: list[Hit]) -> list[tuple[str, _Candidate]]:
+        """The best sentence of each cluster found (four at most), labelled with the cluster."""
         best: dict[str, _Candidate] = {}
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            cluster = _cluster_of(hits[candidate.hit_rank])
-            if subjects:  # a sentence or table cell may be about another one than its document
-                document = f"{cluster} {hits[candidate.hit_rank].metadata.get('title', '')}"
-                named = [s for s in subjects if s in candidate.subjects] or [
-                    s for s in subjects if _about(document, s)]
-                if len(named) != 1:
-                    continue
-                cluster = named[0]
-            best.setdefault(cluster, candidate)
-        if not best:
-            top = max(candidates, key=lambda c: c.score)
-            return [(_cluster_of(hits[top.hit_rank]), top)]
-        ranked = sorted(best.items(), key=lambda item: item[1].score, reverse=True)
-        return ranked[: max(len(subjects), 4)]
+            best.setdefault(_cluster_of(hits[candidate.hit_rank]), candidate)
+        return list(best.items())[:4]
+
+
+def _belongs(text: str, hit: Hit, names: set[str], others: Sequence[str]) -> bool:
+    """Whether a sentence of ``hit`` speaks of the organisation called ``names``: it names
+    it, or it names none of the ``others`` compared and its document is about it."""
+    if any(_about(text, n) for n in names):
+        return True
+    if any(_about(text, o) for o in others):
+        return False
+    document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
+    return any(_about(document, n) for n in names)
 
 
 def _about(text: str, name: str) -> bool:
