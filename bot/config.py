@@ -80,7 +80,7 @@ class Settings:
                            default=40)
     per_document: int = _env("BOT_PER_DOCUMENT",
                              "most chunks of one document among the sources (unless it is the "
-                             "only relevant one)", default=2)
+                             "only relevant one)", default=3)
     collection: str = _env("BOT_COLLECTION", "Chroma collection name prefix",
                            default="clusterbot")
     chroma_host: str = _env(

@@ -304,6 +304,16 @@ def subject_question(question: str, subject: str, subjects: list[str]) -> str:
     return " ".join(text.split())
 
 
+#: What a comparative asks about: "which is older" asks when each was founded.
+_COMPARATIVE_TERMS = [(re.compile(r"\b(?:older|younger|newer|oldest|youngest)\b", re.I),
+                       "founded")]
+
+
+def comparative_terms(question: str) -> list[str]:
+    """Words for what the comparatives of ``question`` ask about ("older": "founded")."""
+    return [term for rule, term in _COMPARATIVE_TERMS if rule.search(question)]
+
+
 def is_comparison(question: str, names: list[str]) -> bool:
     """Whether ``question`` compares the organisations it names (as written in ``names``): it
     says so, it names two joined by "and", "or" or "with", or it asks of each in a part of its
@@ -402,7 +412,8 @@ class Retriever:
         per_subject = k
         found: list[list[Hit]] = []
         for subject, name in zip(subjects, written):
-            text = subject_question(query.text, name, written)
+            text = " ".join([subject_question(query.text, name, written),
+                             *comparative_terms(query.text)])
             known = [subject] if subject in query.entities else []
             single = Query(text, self.embeddings.embed_query(text), known, False,
                            {subject: name} if name != subject else {})

@@ -24,6 +24,7 @@ from ..retrieval import (
     GENERIC_NAME_WORDS,
     Hit,
     Query,
+    comparative_terms,
     is_comparison,
     named_phrases,
     subject_question,
@@ -62,9 +63,6 @@ _COMPARED_KIND = [
                          r"(?:members|employees|staff|companies|organisations|partners)\b",
                          re.I)),
 ]
-#: What a comparative asks about: "which is older" asks when each was founded.
-_COMPARATIVE_TERMS = [(re.compile(r"\b(?:older|younger|newer|oldest|youngest)\b", re.I),
-                       "founded")]
 _NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
                  r"hundreds?|thousands?|twenty|thirty|forty|fifty")
 _MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
@@ -447,7 +445,7 @@ class ExtractiveAnswerer(Answerer):
             question, query.entities)
         focus = focus_text(question.replace(" (following:", " ("), subjects)
         if compared:
-            focus += "".join(f" {term}" for rule, term in _COMPARATIVE_TERMS if rule.search(main))
+            focus = " ".join([focus, *comparative_terms(main)])
         named = {_stem(w) for s in subjects for w in content_words(s)}
         terms = {_stem(w): _group(w) for w in content_words(focus)
                  if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)}
