@@ -86,7 +86,7 @@ _FACT_OF_KIND = {
 }
 #: Words of questions that name no fact of their own (as stems).
 QUESTION_WORDS = frozenset(
-    "year many much clust accor speci typic exact far curre today main name calle take place "
+    "year many much clust accor speci typic exact far curre today main name calle "
     "get got make made happe does did kind sort quest".split()
 )
 #: Stems of words that name the kind of fact itself ("the dates", "the deadline"): the kind
