@@ -14,6 +14,7 @@ import os
 import sys
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,15 +32,16 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 START, END = "<!-- retrieval:start -->", "<!-- retrieval:end -->"
 
-#: (name, settings overrides, pseudo-relevance feedback terms)
+#: (name, settings overrides of the defaults, pseudo-relevance feedback terms)
 CONFIGS = [
     ("BM25 alone", {"retrieval": "keyword"}, 0),
     ("dense alone", {"retrieval": "dense", "entity_weight": 0.0}, 0),
-    ("dense + entity ranking", {"retrieval": "dense"}, 0),
-    ("hybrid RRF k=60 (1:1)", {"entity_weight": 0.0}, 0),
-    ("hybrid RRF k=60 (1:1) + entity ranking", {}, 0),
-    ("hybrid, k=20", {"rrf_k": 20, "entity_weight": 0.0}, 0),
-    ("hybrid, k=20 + entity ranking", {"rrf_k": 20}, 0),
+    ("dense + entity ranking", {"retrieval": "dense", "entity_weight": 1.0}, 0),
+    ("hybrid RRF k=60 (1:1)", {"rrf_k": 60, "entity_weight": 0.0}, 0),
+    ("hybrid RRF k=60 (1:1) + entity ranking", {"rrf_k": 60, "entity_weight": 1.0}, 0),
+    ("hybrid, k=20 (default)", {}, 0),
+    ("hybrid, k=20, 2 chunks per document", {"per_document": 2}, 0),
+    ("hybrid, k=20 + entity ranking", {"entity_weight": 1.0}, 0),
     ("hybrid, dense 1.5 : BM25 1", {"dense_weight": 1.5}, 0),
     ("hybrid, dense 1 : BM25 1.5", {"keyword_weight": 1.5}, 0),
     ("hybrid, 80 candidates", {"candidates": 80}, 0),
@@ -63,8 +65,7 @@ class FeedbackRetriever(Retriever):
             own = set(tokenize([query.text])[0])
             counts = Counter(t for tokens in tokenize(texts) for t in tokens if t not in own)
             expansion = " ".join(t for t, _ in counts.most_common(self.terms))
-            query = type(query)(f"{query.text} {expansion}", query.vector, query.entities,
-                                query.comparison)
+            query = replace(query, text=f"{query.text} {expansion}")
         return super()._rankings(query, filters, n)
 
 

@@ -513,6 +513,9 @@ def render(results: dict) -> str:
         "order). Reproduce with `" + results["command"] + "`.", "",
         "![speed benchmark](speed.png)", "",
         "### Full indexing (model loading excluded; each run in its own process)", "",
+        *([f"Re-measured {results['redone']['indexing']} (load average of each run in the last "
+            "column).", ""]
+          if "indexing" in results.get("redone", {}) else []),
         "| corpus | pipeline | chunks | mean chunk chars | s | chunks/s | MB/s | chunks per "
         "CPU-s | × LangChain (chunks/s) | peak MB | load |",
         "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
@@ -642,7 +645,7 @@ def main() -> None:
                         help="clusterbot backend for re-indexing, queries and the app")
     parser.add_argument("--work", type=Path, default=Path("/tmp/clusterbot-speed"))
     parser.add_argument("--out", type=Path, default=ROOT / "bench")
-    parser.add_argument("--redo", choices=["reindex", "render"],
+    parser.add_argument("--redo", choices=["indexing", "reindex", "render"],
                         help="measure only this stage again (render: nothing) and update the "
                              "saved results, plot and RESULTS.md section")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -659,6 +662,15 @@ def main() -> None:
     if args.redo:
         results = json.loads((args.out / "speed.json").read_text(encoding="utf-8"))
         index_generated = work / f"index-generated-clusterbot-{results['backend']}"
+        if args.redo == "indexing":
+            results["indexing"] = measure_indexing(
+                {"generated": work / "generated", "scifact": work / "scifact"}, work,
+                results["backend"])
+            results.setdefault("redone", {})["indexing"] = time.strftime("%Y-%m-%d %H:%M")
+            full = results["indexing"]["generated"][f"clusterbot-{results['backend']}"]
+            results["reindex"].update(
+                full_seconds=full["seconds"], full_chunks=full["chunks"],
+                langchain_full_seconds=results["indexing"]["generated"]["langchain"]["seconds"])
         if args.redo == "reindex":
             results["reindex"].update(run_child("reindex", corpus=str(work / "generated"),
                                                 index=str(index_generated),
@@ -680,27 +692,7 @@ def main() -> None:
     n_scifact = args.scifact_docs or 10**9
     write_scifact(scifact, args.scifact, n_scifact)
     corpora = {"generated": generated, "scifact": scifact}
-    order = {"generated": ["langchain", "clusterbot-onnx-int8", "clusterbot-torch"],
-             "scifact": ["clusterbot-torch", "clusterbot-onnx-int8", "langchain"]}
-    results["indexing"] = {}
-    print("full indexing", flush=True)
-    for corpus, folder in corpora.items():
-        runs = {}
-        mb = corpus_mb(folder)
-        docs = sum(1 for p in folder.iterdir() if p.is_file())
-        for name in [*order[corpus], MATCHED]:
-            pipeline, _, backend = name.partition("-")
-            sizes = {}
-            if name == MATCHED:  # chunks as long as LangChain's on this corpus
-                backend = args.backend
-                sizes = matched_chunking(runs["langchain"], runs[f"clusterbot-{backend}"])
-            r = run_child("index", pipeline=pipeline, corpus=str(folder),
-                          index=str(work / f"index-{corpus}-{name}"), backend=backend or "torch",
-                          **sizes)
-            r.update(docs=docs, mb=mb, chunks_per_s=r["chunks"] / r["seconds"],
-                     mb_per_s=mb / r["seconds"], chunks_per_cpu_s=r["chunks"] / r["cpu_seconds"])
-            runs[name] = r
-        results["indexing"][corpus] = runs
+    results["indexing"] = measure_indexing(corpora, work, args.backend)
     print("re-indexing", flush=True)
     index_generated = work / f"index-generated-clusterbot-{args.backend}"
     full = results["indexing"]["generated"][f"clusterbot-{args.backend}"]
@@ -721,6 +713,33 @@ def main() -> None:
         results["app"].append({"index": label, **app})
     results["load_average"].append(load_average())
     finish(results, args.out)
+
+
+def measure_indexing(corpora: dict[str, Path], work: Path, backend: str) -> dict:
+    """Full indexing of each corpus by every pipeline (each run in its own process, in
+    alternating order), then by clusterbot with chunks as long as LangChain's."""
+    order = {"generated": ["langchain", f"clusterbot-{backend}", "clusterbot-torch"],
+             "scifact": ["clusterbot-torch", f"clusterbot-{backend}", "langchain"]}
+    indexing: dict = {}
+    print("full indexing", flush=True)
+    for corpus, folder in corpora.items():
+        runs: dict = {}
+        mb = corpus_mb(folder)
+        docs = sum(1 for p in folder.iterdir() if p.is_file())
+        for name in [*order[corpus], MATCHED]:
+            pipeline, _, run_backend = name.partition("-")
+            sizes = {}
+            if name == MATCHED:
+                run_backend = backend
+                sizes = matched_chunking(runs["langchain"], runs[f"clusterbot-{backend}"])
+            r = run_child("index", pipeline=pipeline, corpus=str(folder),
+                          index=str(work / f"index-{corpus}-{name}"),
+                          backend=run_backend or "torch", **sizes)
+            r.update(docs=docs, mb=mb, chunks_per_s=r["chunks"] / r["seconds"],
+                     mb_per_s=mb / r["seconds"], chunks_per_cpu_s=r["chunks"] / r["cpu_seconds"])
+            runs[name] = r
+        indexing[corpus] = runs
+    return indexing
 
 
 def finish(results: dict, out: Path) -> None:

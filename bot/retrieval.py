@@ -5,7 +5,9 @@ bench/RESULTS.md): dense search over Chroma and BM25 over the keyword side index
 same filters. With ``BOT_ENTITY_WEIGHT`` > 0, a question that names a cluster known to the index
 adds a third ranking, of that cluster's own chunks (off by default: it raises fact accuracy a
 little but lowers document hit rates). A cap on chunks per document keeps one long document
-from crowding out the rest; comparisons are capped per cluster and keep every named cluster.
+from crowding out the rest; questions across clusters are capped per cluster. A comparison of
+named organisations is asked of each of them in turn ("Compare the fees of A and B": "... of
+A", "... of B") and the hits of each taken in turn.
 """
 
 from __future__ import annotations
@@ -269,7 +271,9 @@ def name_span(text: str, name: str) -> tuple[int, int] | None:
 
 _JOINER_BEFORE = re.compile(r"(?:\s*,)?\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b"
                             r"\s*(?:\bthe\s+)?$", re.I)
-_QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which)\b)", re.I)
+#: A question's next part: ", and how many ...", " and was ...".
+QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
+                           r"does|do|has|have)\b)", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\b")
 _JOINER_AFTER = re.compile(r"^\s*(?:,\s*)?\b(?:and|or|with|versus|vs\.?)\b\s*(?:\bthe\s+)?", re.I)
 
@@ -277,7 +281,7 @@ _JOINER_AFTER = re.compile(r"^\s*(?:,\s*)?\b(?:and|or|with|versus|vs\.?)\b\s*(?:
 def subject_question(question: str, subject: str, subjects: list[str]) -> str:
     """``question`` asked of ``subject`` alone: the other organisations it compares, with the
     words that join them, left out ("Compare the fees of A and B." → "Compare the fees of A.")."""
-    parts = _QUESTION_PART.split(question)
+    parts = QUESTION_PART.split(question)
     own = [p for p in parts if name_span(p, subject)
            and not any(name_span(p, o) for o in subjects if o != subject)]
     if len(parts) > 1 and len(own) == 1:  # "Who founded A, and who founded B?"
@@ -323,7 +327,7 @@ def is_comparison(question: str, names: list[str]) -> bool:
     spans = sorted(span for n in names if (span := name_span(question, n)))
     if any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
         return True
-    parts = _QUESTION_PART.split(question)
+    parts = QUESTION_PART.split(question)
     named = [{n for n in names if name_span(part, n)} for part in parts]
     return len(parts) > 1 and all(len(n) == 1 for n in named) and len(set.union(*named)) > 1
 

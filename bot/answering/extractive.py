@@ -22,6 +22,7 @@ import numpy as np
 
 from ..retrieval import (
     GENERIC_NAME_WORDS,
+    QUESTION_PART,
     Hit,
     Query,
     comparative_terms,
@@ -95,9 +96,6 @@ KIND_WORDS = frozenset("date deadl day time numbe amoun share perce propo rate n
                        "locat venue durat perio".split())
 #: Words that ask to compare: no fact of their own ("compare" is no "company").
 _COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
-#: A question's second part: ", and how many ...", " and was ...".
-_PART_BREAK = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
-                         r"does|do|has|have)\b)", re.I)
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
 MAX_EMBEDDED = 60
 #: A comparison's line for an organisation no retrieved passage speaks of.
@@ -181,7 +179,7 @@ def question_parts(question: str) -> list[str]:
     """The parts of a question that asks several things ("When ..., and how many ...?"); a
     part without words of its own ("and by whom?") stays with the part before it."""
     parts: list[str] = []
-    for part in _PART_BREAK.split(question):
+    for part in QUESTION_PART.split(question):
         meaningful = [w for w in content_words(part) if _stem(w) not in QUESTION_WORDS]
         if parts and len(meaningful) < 1:
             parts[-1] = f"{parts[-1]} and {part}"
