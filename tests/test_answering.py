@@ -207,6 +207,27 @@ def test_comparison_gives_the_fact_of_each_cluster(bot: Bot) -> None:
     assert answer.text.count("\n") == 1
 
 
+def test_comparison_cites_each_clusters_own_document(bot: Bot) -> None:
+    answer = bot.ask("Compare what a small company pays to join the Alpha Bio Cluster and the "
+                     "Beta Health Network.")
+    lines = answer.text.splitlines()
+    assert len(lines) == 2 and "Alpha Bio Cluster" in lines[0] and "450" in lines[0]
+    assert "Beta Health Network" in lines[1] and "300" in lines[1]
+    cited = {s.cluster for s in answer.cited}
+    assert cited == {"Alpha Bio Cluster", "Beta Health Network"}
+    retrieved = {h.metadata["cluster"] for h in bot.retrieve(
+        "Compare the membership fees of Alpha Bio Cluster and Gamma Medtech Cluster", k=2)}
+    assert retrieved == {"Alpha Bio Cluster", "Gamma Medtech Cluster"}  # each asked in turn
+
+
+def test_comparison_line_says_when_a_cluster_is_not_covered(bot: Bot) -> None:
+    answer = bot.ask("Compare the number of working groups of the Beta Health Network and the "
+                     "Gamma Medtech Cluster.")
+    lines = answer.text.splitlines()
+    assert "six working groups" in lines[0]
+    assert lines[1] == "- Gamma Medtech Cluster: the sources found say nothing about this."
+
+
 def test_abstains_when_the_asked_attribute_is_missing(bot: Bot) -> None:
     answer = bot.ask("What is the annual fee of a large company at the Gamma Medtech Cluster?")
     assert answer.abstained

@@ -325,11 +325,9 @@ class ExtractiveAnswerer(Answerer):
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
         main = question.split(" (following:")[0]
-        compared = query.entities + query.others
-        if is_comparison(main, [query.name_of(s) for s in compared] or
-                         question_subjects(main, query.entities)):
-            return self._compare(question, query, hits,
-                                 compared or question_subjects(main, query.entities))
+        subjects = (query.entities + query.others) or named_phrases(main)
+        if is_comparison(main, [query.name_of(s) for s in subjects]):
+            return self._compare(question, query, hits, subjects)
         parts = question_parts(main)
         first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
         candidates = self._score(first, query, hits)
