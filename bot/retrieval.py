@@ -386,7 +386,8 @@ class Retriever:
         """The ``k`` best chunks for ``query`` under ``filters``."""
         if isinstance(query, str):
             query = self.prepare(query)
-        if (query.comparison or query.others) and len(query.entities + query.others) >= 2:
+        named = query.entities + query.others
+        if len(named) >= 2 and is_comparison(query.text, [query.name_of(s) for s in named]):
             return self._search_each(query, k, filters)
         rankings, found = self._rankings(query, filters, self.settings.candidates)
         fused = fuse(rankings, self.settings.rrf_k)
