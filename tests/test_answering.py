@@ -144,6 +144,19 @@ def test_comparison_needs_names_joined_or_comparative_words() -> None:
                              "Network in Porto?", names)
     assert is_comparison("When did Alpha Bio Cluster and Beta Health Network start?", names)
     assert is_comparison("Which is older, the Alpha Bio Cluster or the Beta Health Network?", [])
+    assert not is_comparison("What did BioM contribute to CEBR?", ["BioM", "CEBR"])
+
+
+def test_only_a_comparison_is_searched_per_cluster(bot: Bot, monkeypatch) -> None:
+    asked: list[str] = []
+    search = bot.search.search
+    monkeypatch.setattr(bot.search, "search", lambda query, *args: (
+        asked.append(getattr(query, "text", query)), search(query, *args))[1])
+    bot.retrieve("When did the Alpha Bio Cluster delegation visit the Beta Health Network?")
+    assert len(asked) == 1
+    bot.retrieve("Which is older, the Alpha Bio Cluster or the Beta Health Network?")
+    assert asked[2:] == ["Which is older, the Alpha Bio Cluster? founded",
+                         "Which is older, the Beta Health Network? founded"]
 
 
 @pytest.mark.parametrize(
