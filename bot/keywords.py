@@ -52,7 +52,8 @@ class KeywordHit:
 
 
 class KeywordIndex:
-    """BM25 over the chunks of one index generation."""
+    """BM25 over the chunks of one index generation, with each chunk's filterable metadata
+    and, in indexes built since filtered search used it, its vector."""
 
     def __init__(self, bm25, ids: list[str], metadata: list[dict[str, Any]],
                  vectors: np.ndarray | None = None):

@@ -78,6 +78,8 @@ class Query:
     written: dict[str, str] = field(default_factory=dict)
     #: other organisations a comparison names, unknown to the index
     others: list[str] = field(default_factory=list)
+    #: whether the question compares the organisations it names (``is_comparison``)
+    compares: bool = False
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -353,8 +355,9 @@ class Retriever:
         others = other_names(question, entities, written)
         names = [written.get(e, e) for e in entities] + others
         across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
+        compares = is_comparison(question, names)
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
-                     others if is_comparison(question, names) else [])
+                     others if compares else [], compares)
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
@@ -386,8 +389,7 @@ class Retriever:
         """The ``k`` best chunks for ``query`` under ``filters``."""
         if isinstance(query, str):
             query = self.prepare(query)
-        named = query.entities + query.others
-        if len(named) >= 2 and is_comparison(query.text, [query.name_of(s) for s in named]):
+        if query.compares and len(query.entities + query.others) >= 2:
             return self._search_each(query, k, filters)
         rankings, found = self._rankings(query, filters, self.settings.candidates)
         fused = fuse(rankings, self.settings.rrf_k)
@@ -414,7 +416,6 @@ class Retriever:
         found for each taken in turn (so there may be up to ``k`` per cluster)."""
         subjects = (query.entities + query.others)[:4]
         written = [query.name_of(s) for s in subjects]
-        per_subject = k
         found: list[list[Hit]] = []
         for subject, name in zip(subjects, written):
             text = " ".join([subject_question(query.text, name, written),
@@ -422,9 +423,9 @@ class Retriever:
             known = [subject] if subject in query.entities else []
             single = Query(text, self.embeddings.embed_query(text), known, False,
                            {subject: name} if name != subject else {})
-            found.append(self.search(single, per_subject, filters))
+            found.append(self.search(single, k, filters))
         hits: dict[str, Hit] = {}
-        for rank in range(per_subject):
+        for rank in range(k):
             for subject_hits in found:
                 if rank < len(subject_hits):
                     hits.setdefault(subject_hits[rank].id, subject_hits[rank])

@@ -357,7 +357,7 @@ class ExtractiveAnswerer(Answerer):
         lines: list[tuple[str, _Candidate | None]] = []
         for subject, name in zip(subjects, names, strict=True):
             single_text = subject_question(main, name, names) + context
-            single = replace(query, text=single_text, comparison=False, others=[],
+            single = replace(query, text=single_text, comparison=False, compares=False, others=[],
                              entities=[subject] if subject in query.entities else [])
             analysed = self._analyse(single_text, single, compared=True)
             others = [n for n in names if n != name]
