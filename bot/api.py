@@ -16,10 +16,10 @@ from typing import Any
 
 from .answering import Answer, Answerer
 from .config import Settings
-from .conversation import rewrite_follow_up
 from .errors import ConfigError
 from .indexing import IndexReport, Progress, sync_index
-from .retrieval import Hit, Query, Retriever
+from .question import Question
+from .retrieval import Hit, Retriever
 from .store import FileRecord, IndexStore, current_generation
 
 Message = dict[str, str]
@@ -118,35 +118,37 @@ class Bot:
                     find_entities=lambda text: self.search.entities.find(text))
             return self._answerer
 
-    def _prepare(self, question: str, filters: dict[str, Any] | None,
-                 history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:
+    def analyse(self, question: str, history: list[Message] | None = None) -> Question:
+        """``question`` analysed once against this index (a follow-up made standalone with
+        the conversation ``history``): what retrieval and answering read."""
         question = " ".join(question.split())
         if not question:
             raise ConfigError("the question is empty: type a question")
-        retriever = self.search
-        standalone = self.rewrite(question, history)
-        query = retriever.prepare(standalone)
-        return standalone, query, retriever.search(query, k or self.settings.top_k, filters)
+        rewrite = getattr(self.answerer, "rewrite", None)
+        return self.search.analyser.analyse(
+            question, history, self.settings.max_turns,
+            rewrite=(lambda text, turns: rewrite(text, turns, self.settings.max_turns))
+            if rewrite else None)
 
-    def rewrite(self, question: str, history: list[Message] | None) -> str:
-        """``question`` made standalone using the conversation ``history``."""
-        rewriter = getattr(self.answerer, "rewrite", None)
-        if rewriter is not None:
-            return rewriter(question, history, self.settings.max_turns)
-        return rewrite_follow_up(question, history, self.search.entities.find,
-                                 self.settings.max_turns)
+    def _prepare(self, question: str, filters: dict[str, Any] | None,
+                 history: list[Message] | None, k: int | None) -> tuple[Question, list[Hit]]:
+        analysed = self.analyse(question, history)
+        retriever = self.search
+        hits = retriever.search(retriever.prepare(analysed), k or self.settings.top_k, filters)
+        return analysed, hits
 
     def ask(self, question: str, filters: dict[str, Any] | None = None,
             history: list[Message] | None = None, k: int | None = None) -> Answer:
         """Answer ``question`` from the index, with numbered sources, or abstain.
 
-        ``history`` is the conversation so far as ``{"role", "content"}`` messages; follow-up
-        questions are rewritten into standalone ones before retrieval.
+        ``history`` is the conversation so far as ``{"role", "content"}`` messages; a follow-up
+        is made standalone before retrieval, and ``metadata["query"]`` holds what was searched.
         """
         started = perf_counter()
-        standalone, query, hits = self._prepare(question, filters, history, k)
-        answer = self.answerer.answer(standalone, query, hits, history)
-        answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+        analysed, hits = self._prepare(question, filters, history, k)
+        answer = self.answerer.answer(analysed, hits, history)
+        answer.metadata.update(query=analysed.search_text,
+                               seconds=round(perf_counter() - started, 3))
         return answer
 
     def stream(self, question: str, history: list[Message] | None = None,
@@ -154,10 +156,11 @@ class Bot:
                k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces as it is produced, then the final ``Answer``."""
         started = perf_counter()
-        standalone, query, hits = self._prepare(question, filters, history, k)
-        for item in self.answerer.stream(standalone, query, hits, history):
+        analysed, hits = self._prepare(question, filters, history, k)
+        for item in self.answerer.stream(analysed, hits, history):
             if isinstance(item, Answer):
-                item.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+                item.metadata.update(query=analysed.search_text,
+                                     seconds=round(perf_counter() - started, 3))
             yield item
 
     def documents(self) -> dict[str, FileRecord]:

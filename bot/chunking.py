@@ -18,7 +18,7 @@ from .documents import Block, Document
 from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "
-CHUNKER_VERSION = 3  # bump when loaders or chunking change what is indexed
+CHUNKER_VERSION = 4  # bump when loaders or chunking change what is indexed (v4: re-flowed lines)
 
 
 @dataclass

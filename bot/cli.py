@@ -175,19 +175,25 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
               help="Evaluate retrieval on a BEIR folder instead (temporary index).")
 @click.option("--retrieval", type=click.Choice(["hybrid", "dense", "keyword"]),
               help="Retrieval mode [BOT_RETRIEVAL, default hybrid].")
-@click.option("--json", "as_json", is_flag=True, help="Print the metrics as JSON.")
+@click.option("--split", type=click.Choice(["dev", "test"]),
+              help="Only the questions of this split of the set [default: every question].")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the metrics and the faulty answers as JSON.")
 @click.option("--report", "report_dir", type=click.Path(path_type=Path),
               help="Write report.md and a chart of the metrics by kind into this folder.")
 @click.option("--check", is_flag=True,
-              help="Exit with code 1 when a target (hit@5, facts, abstention) is missed.")
+              help="Exit with code 1 when a target (hit@5, facts, abstention) is missed or an "
+                   "answer cites another organisation's figure or cuts a quote short.")
 @_translate_errors
 def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
-             retrieval: str | None, as_json: bool, report_dir: Path | None, check: bool) -> None:
+             retrieval: str | None, split: str | None, as_json: bool, report_dir: Path | None,
+             check: bool) -> None:
     """Measure answer and retrieval quality.
 
     \b
     Examples:
       clusterbot eval --report eval/reports
+      clusterbot eval --split test --check
       clusterbot eval --beir ../shared/datasets/scifact --json
     """
     from . import evaluation
@@ -202,6 +208,8 @@ def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
                        "\n".join(f"{k}: {v}" for k, v in result.items()))
             return
         questions = evaluation.load_questions(question_set)
+        if split:
+            questions = evaluation.select_split(questions, split)
         results = evaluation.run_questions(
             bot, questions, progress=lambda done, total: progress("asking", done, total))
     finally:
@@ -211,11 +219,16 @@ def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
     if report_dir:
         path = evaluation.write_report(report_dir, overall, by_kind, results)
         click.echo(f"report written to {path}", err=True)
+    faults = evaluation.faults(results)
     if as_json:
-        click.echo(json.dumps({"overall": overall, "by_kind": by_kind}, indent=2))
+        click.echo(json.dumps({"overall": overall, "by_kind": by_kind, **faults}, indent=2,
+                              ensure_ascii=False))
     else:
         for name, value in overall.items():
             click.echo(f"{name:>22}: {value}")
+        for name, items in faults.items():
+            for item in items:
+                click.echo(f"{name} {item['id']} ({item['kind']}): " + " | ".join(item[name]))
     missed = evaluation.failures(overall)
     if check and missed:
         click.echo("Error: targets missed: " + "; ".join(missed), err=True)

@@ -13,8 +13,9 @@ resolves what the follow-up points back to:
 
 Whatever is left unresolved, or an "it" that may mean the thing the previous question asked
 about ("What does X offer?" - "How much does it cost?"), is asked together with the previous
-question, as "... (following: <previous question>)"; a question that names nothing at all is
-treated the same way, since in a conversation it usually continues the topic.
+question. A question with no pronoun, no "and ..."/"what about ..." opening, more than four
+words and either a name of its own or no definite "the ..." stands on its own and is not
+rewritten ("Which services do members value most?").
 """
 
 from __future__ import annotations
@@ -38,8 +39,6 @@ _FOLLOW_UP_START = re.compile(r"^\s*(and|also|but|so|then|what about|how about|a
 _WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(for\s+)?[A-Z]", re.I)
 #: A person's name: two to four capitalised words ("Horst Domdey", "Ralf Huss").
 _PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){1,3}\b")
-#: A capitalised word after the first one: the question names something of its own.
-_NAME_INSIDE = re.compile(r"(?<=\S)\s+[\w'’-]*[A-Z]")
 #: Words that end a noun phrase read backwards from its noun ("at | its 2019 annual meeting").
 _PHRASE_BOUNDARY = re.compile(r"^(?:a|an|the|at|in|on|of|for|to|by|with|from|about|and|or|"
                               r"did|does|do|is|was|were|are|has|have|had|what|which|who|when|"
@@ -49,6 +48,10 @@ _OF_PHRASE = re.compile(r"^\s+(?:of|for)\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'�
 _ORGANISATION_WORDS = {"cluster", "network", "association", "council", "platform", "programme",
                        "project", "foundation", "university", "park", "agency", "group"}
 _CITATION = re.compile(r"\[\d+\]")
+#: A capitalised word after the first one: the question names something of its own.
+_NAME_INSIDE = re.compile(r"(?<=\S)\s+[\w'’-]*[A-Z]")
+#: "the organisers": a definite thing the conversation must have introduced.
+_DEFINITE = re.compile(r"\bthe\s+[a-z]")
 
 
 def recent_user_turns(history: list[Message] | None, max_turns: int) -> list[str]:
@@ -67,7 +70,8 @@ def is_follow_up(question: str) -> bool:
     """Whether a question leans on an earlier turn (pronouns, "and ...", "what about ...")."""
     return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question)
                 or _PLURAL_PRONOUN.search(question) or _PERSON_PRONOUN.search(question)
-                or len(question.split()) <= 4 or not _NAME_INSIDE.search(question))
+                or len(question.split()) <= 4
+                or (not _NAME_INSIDE.search(question) and _DEFINITE.search(question)))
 
 
 def person_named(answer: str, entities: list[str]) -> str | None:
@@ -100,10 +104,19 @@ def described_phrase(noun: str, previous: str) -> str | None:
 
 def rewrite_follow_up(question: str, history: list[Message] | None, find_entities: FindEntities,
                       max_turns: int = 4) -> str:
-    """A standalone version of ``question`` given the conversation ``history``."""
+    """A standalone version of ``question`` given the conversation ``history``, as one text
+    (an unresolved follow-up ends with "(following: <previous question>)")."""
+    text, previous = resolve_follow_up(question, history, find_entities, max_turns)
+    return f"{text} (following: {previous})" if previous else text
+
+
+def resolve_follow_up(question: str, history: list[Message] | None, find_entities: FindEntities,
+                      max_turns: int = 4) -> tuple[str, str | None]:
+    """``question`` made standalone with the conversation ``history``, and the previous
+    question when the follow-up can only be understood together with it (else None)."""
     turns = recent_user_turns(history, max_turns)
     if not turns or not is_follow_up(question):
-        return question
+        return question, None
     named_now = find_entities(question)
     previous = turns[-1]
     if named_now:
@@ -113,8 +126,8 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
             for old, new in zip(named_before, named_now + named_now[-1:] * len(named_before)):
                 rewritten = re.sub(re.escape(old), new, rewritten, flags=re.I)
             if rewritten != previous:
-                return rewritten
-        return question
+                return rewritten, None
+        return question, None
     entities: list[str] = []
     for turn in reversed(turns):
         entities = find_entities(turn)
@@ -130,8 +143,8 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         thing_asked = _ASKS_FOR_THING.search(previous) and _SUBJECT_IT.search(rewritten)
         rewritten = _SUBJECT_IT.sub(name, rewritten)
         if _mentions_all(rewritten, entities) and not _unresolved(rewritten) and not thing_asked:
-            return rewritten
-    return f"{rewritten} (following: {previous})"
+            return rewritten, None
+    return rewritten, previous
 
 
 def _resolve_demonstratives(question: str, previous: str) -> str:

@@ -3,6 +3,8 @@
 Supported: Markdown (YAML front-matter becomes metadata), plain text, HTML (main text only),
 PDF (text per page, page numbers kept) and DOCX (headings and lists kept). Any file may have a
 sidecar ``NAME.EXT.meta.yaml`` whose keys override the metadata found in the file itself.
+Hard-wrapped lines (plain text, Markdown, PDF pages, Word's manual line breaks) are re-flowed
+into whole paragraphs and list items by ``bot.reflow``.
 A file that cannot be read raises ``LoadError`` with a one-line reason.
 """
 
@@ -11,13 +13,14 @@ from __future__ import annotations
 import hashlib
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from . import reflow
 from .errors import LoadError
 
 METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative")
@@ -87,6 +90,12 @@ def _clean(text: str) -> str:
     return re.sub(r"[ \t\u00a0]+", " ", text).strip()
 
 
+def _one_line(text: str, keep_hyphen: Collection[str] = ()) -> str:
+    """Text whose line breaks do not matter (a heading, a table cell) on one line."""
+    return reflow.join_lines([line for line in map(_clean, text.splitlines()) if line],
+                             keep_hyphen)
+
+
 def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
     match = re.match(r"\A---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", text, re.S)
     if not match:
@@ -101,23 +110,32 @@ def _split_front_matter(text: str) -> tuple[dict[str, Any], str]:
 
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|\d+[.)])\s+")
+_TABLE_RULE = re.compile(r"\|?[\s:|-]+\|?")
+
+
+def _is_table_rule(line: str) -> bool:
+    return bool(_TABLE_RULE.fullmatch(line)) and "-" in line
 
 
 def _parse_lines(text: str, heading_of: Callable[[list[str], int], int | None]) -> _Parsed:
-    """Shared line parser: ``heading_of(lines, i)`` gives a heading level for line i or None."""
+    """Shared line parser: ``heading_of(lines, i)`` gives a heading level for line i or None.
+
+    Headings, table rows and fenced code are found line by line; the runs of lines between them
+    (and between blank lines) are re-flowed into paragraphs and list items (``bot.reflow``)."""
     lines = text.splitlines()
-    blocks: list[Block] = []
     title: str | None = None
     stack: list[tuple[int, str]] = []
-    paragraph: list[str] = []
+    items: list[tuple[str | list[str], tuple[str, ...]]] = []  # a block's text, or a run of lines
+    run: list[str] = []
+    code: list[str] = []
+
+    def section() -> tuple[str, ...]:
+        return tuple(h for _, h in stack)
 
     def flush() -> None:
-        if paragraph:
-            body = _clean(" ".join(paragraph))
-            if body:
-                blocks.append(Block(body, tuple(h for _, h in stack)))
-            paragraph.clear()
+        if run:
+            items.append((list(run), section()))
+            run.clear()
 
     in_fence = False
     header: list[str] | None = None
@@ -126,39 +144,56 @@ def _parse_lines(text: str, heading_of: Callable[[list[str], int], int | None]) 
         if not stripped.startswith("|"):
             header = None
         if stripped.startswith("```"):
+            flush()
+            if in_fence and code:
+                items.append((" ".join(code), section()))
+                code.clear()
             in_fence = not in_fence
             continue
-        level = None if in_fence else heading_of(lines, i)
+        if in_fence:
+            code.append(stripped)
+            continue
+        level = heading_of(lines, i)
         if level is not None:
             flush()
             heading = _clean(_MD_HEADING.sub(r"\2", stripped))
-            if title is None and not blocks and level == 1:
+            if title is None and not items and level == 1:
                 title = heading
                 continue
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, heading))
-        elif not stripped or re.fullmatch(r"\|?[\s:|-]+\|?", stripped) and "-" in stripped:
+        elif not stripped or _is_table_rule(stripped):
             flush()
         elif stripped.startswith("|"):
             flush()
             cells = [c.strip() for c in stripped.strip("|").split("|")]
             following = lines[i + 1].strip() if i + 1 < len(lines) else ""
-            if header is None and re.fullmatch(r"\|?[\s:|-]+\|?", following) and "-" in following:
+            if header is None and _is_table_rule(following):
                 header = cells  # the header row labels the cells of the rows below it
                 continue
-            paragraph.append(table_row_text(cells, header))
-            flush()
-        elif _LIST_ITEM.match(line):
-            flush()
-            paragraph.append(_LIST_ITEM.sub("- ", stripped))
-            flush()
-        elif paragraph and paragraph[-1].startswith("- ") and line[:1] in " \t":
-            paragraph.append(stripped)
+            items.append((table_row_text(cells, header), section()))
         else:
-            paragraph.append(stripped)
+            run.append(line.rstrip())
     flush()
+    if code:
+        items.append((" ".join(code), section()))
+    width = reflow.document_width(content for content, _ in items if isinstance(content, list))
+    keep = reflow.hyphenated_words(text)
+    blocks: list[Block] = []
+    for content, heading_path in items:
+        if isinstance(content, str):  # a table row or code
+            texts = [_clean(content)]
+        else:
+            texts = [_as_item(_clean(t))
+                     for t in reflow.reflow(content, width_hint=width, keep_hyphen=keep)]
+        blocks.extend(Block(body, heading_path) for body in texts if body)
     return _Parsed(blocks, title)
+
+
+def _as_item(text: str) -> str:
+    """A list item's marker becomes "- " (other text is returned as it is)."""
+    return reflow.LIST_ITEM.sub("- ", text, count=1)
 
 
 # ---------------------------------------------------------------- one parser per format
@@ -194,24 +229,36 @@ def _looks_like_heading(line: str) -> bool:
     return (
         0 < len(line) <= 80
         and not line.endswith((".", ",", ";", ":", "!", "?"))
-        and not _LIST_ITEM.match(line)
+        and not reflow.is_list_item(line)
         and line[0].isupper() | line[0].isdigit()
         and len(line.split()) <= 12
     )
 
 
+def _stands_alone(lines: list[str], i: int) -> bool:
+    """Whether line i is a line of its own in the re-flowed run of lines it begins."""
+    end = next((j for j in range(i, len(lines)) if not lines[j].strip()), len(lines))
+    return len(reflow.split_paragraphs(lines[i:end])[0]) == 1
+
+
 def parse_text(data: bytes) -> _Parsed:
-    """Plain text: optional front-matter; a short line standing alone is a heading."""
+    """Plain text: optional front-matter; a short line standing alone is a heading. Hard-wrapped
+    paragraphs are re-flowed; in a text with one paragraph per line every line is one."""
     meta, body = _split_front_matter(decode_text(data))
-    if max((len(line) for line in body.splitlines()), default=0) > 150:
+    if reflow.is_unwrapped(body.splitlines()):
         body = re.sub(r"\n(?=\S)", "\n\n", body)  # unwrapped text: one line per paragraph
 
     def heading_of(lines: list[str], i: int) -> int | None:
         line = lines[i].strip()
         before = i == 0 or not lines[i - 1].strip()
         after = i + 1 >= len(lines) or not lines[i + 1].strip()
-        runs_in = not after and len(line.split()) <= 8 and len(lines[i + 1].strip()) > len(line)
-        if before and (after or runs_in) and _looks_like_heading(line):
+        following = "" if after else lines[i + 1].strip()
+        if not before or not _looks_like_heading(line):
+            return None
+        runs_in = (not after and len(line.split()) <= 8 and len(following) > len(line)
+                   and not (reflow.is_key_value(line) and reflow.is_key_value(following))
+                   and _stands_alone(lines, i))
+        if after or runs_in:
             return 1 if not any(line.strip() for line in lines[:i]) else 2
         return None
 
@@ -310,31 +357,29 @@ def parse_pdf(data: bytes) -> _Parsed:
         for key in METADATA_KEYS
         if info.get(f"/{key.capitalize()}")
     }
+    page_lines = [[line for line in map(_clean, text.splitlines())
+                   if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line, re.I)]
+                  for text in pages]
+    width = reflow.document_width(page_lines)
+    keep = reflow.hyphenated_words("\n".join(pages))
     blocks: list[Block] = []
     section: tuple[str, ...] = ()
-    for number, page_text in enumerate(pages, start=1):
-        lines = [_clean(line) for line in page_text.splitlines()]
-        lines = [line for line in lines if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line,
-                                                                       re.I)]
-        width = max((len(line) for line in lines), default=0)
-        paragraph: list[str] = []
-        for line in lines:
-            short = len(line) < 0.6 * width
-            if not paragraph and _looks_like_heading(line) and short and len(line) < 70:
-                section = (line,)
-                continue
-            lead_of_next_list = (paragraph and paragraph[0].startswith("- ") and short
-                                 and line.endswith(":"))
-            if (_LIST_ITEM.match(line) or lead_of_next_list) and paragraph:
-                blocks.append(Block(" ".join(paragraph), section, number))
-                paragraph = []
-            paragraph.append(_LIST_ITEM.sub("- ", line))
-            if short and line.endswith((".", ":", "!", "?")):
-                blocks.append(Block(" ".join(paragraph), section, number))
-                paragraph = []
-        if paragraph:
-            blocks.append(Block(" ".join(paragraph), section, number))
-    blocks = [Block(re.sub(r"(\w)- (\w)", r"\1\2", b.text), b.section, b.page) for b in blocks]
+    last = ""  # the last line of the page before, when it ended a block
+    for number, lines in enumerate(page_lines, start=1):
+        lines, headings = reflow.page_headings(lines, _looks_like_heading)
+        start = 0
+        for group in reflow.split_paragraphs(lines, width_hint=width, alone=headings):
+            text = reflow.join_lines(group, keep)
+            if start in headings:
+                section = (text,)
+            elif start == 0 and blocks and blocks[-1].page == number - 1 and reflow.runs_on(
+                    last, group[0], width):
+                # a sentence running on from the page before: its block keeps that page
+                blocks[-1].text = reflow.join_lines([blocks[-1].text, text], keep)
+            else:
+                blocks.append(Block(_as_item(text), section, number))
+            start += len(group)
+        last = lines[-1] if lines and len(lines) - 1 not in headings else ""
     if not blocks:
         raise LoadError("the PDF has no extractable text (scanned images need OCR first)")
     title = str(info.title) if getattr(info, "title", None) else None
@@ -362,37 +407,49 @@ def parse_docx(data: bytes) -> _Parsed:
         meta["type"] = props.category
     if props.keywords:
         meta["topics"] = props.keywords
-    blocks: list[Block] = []
+    # a paragraph's manual line breaks come as "\n": its lines are re-flowed once all are read
+    items: list[tuple[str, list[str], tuple[str, ...]]] = []  # (kind, lines, section)
     stack: list[tuple[int, str]] = []
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
-            rows = [[_clean(cell.text) for cell in row.cells]
+            rows = [[_one_line(cell.text) for cell in row.cells]
                     for row in Table(child, document).rows]
             rows = [row for row in rows if any(row)]
             header = rows[0] if len(rows) > 1 else None
             for row in rows[1:] if header else rows:
-                blocks.append(Block(table_row_text(row, header), tuple(h for _, h in stack)))
+                items.append(("row", [table_row_text(row, header)], tuple(h for _, h in stack)))
             continue
         if tag != "p":
             continue
         paragraph = Paragraph(child, document)
-        text = _clean(paragraph.text)
-        if not text:
+        lines = [line for line in map(_clean, paragraph.text.split("\n")) if line]
+        if not lines:
             continue
         style = (paragraph.style.name if paragraph.style is not None else "") or ""
         if style == "Title":
-            title = title or text
+            title = title or _one_line(paragraph.text)
             continue
         match = re.match(r"Heading (\d)", style)
         if match:
             level = int(match.group(1))
             while stack and stack[-1][0] >= level:
                 stack.pop()
-            stack.append((level, text))
+            stack.append((level, _one_line(paragraph.text)))
             continue
         is_list = "List" in style or child.find(".//{*}numPr") is not None
-        blocks.append(Block(("- " if is_list else "") + text, tuple(h for _, h in stack)))
+        items.append(("item" if is_list else "text", lines, tuple(h for _, h in stack)))
+    width = reflow.document_width(lines for kind, lines, _ in items if kind == "text")
+    keep = reflow.hyphenated_words("\n".join(line for _, lines, _ in items for line in lines))
+    blocks: list[Block] = []
+    for kind, lines, section in items:
+        if kind == "row":
+            blocks.append(Block(lines[0], section))
+        elif kind == "item":  # a list paragraph is one item, whatever its line breaks
+            blocks.append(Block("- " + _one_line("\n".join(lines), keep), section))
+        else:
+            blocks.extend(Block(_as_item(text), section)
+                          for text in reflow.reflow(lines, width_hint=width, keep_hyphen=keep))
     if title is None and stack:
         title = stack[0][1]
     return _Parsed(blocks, title, meta)

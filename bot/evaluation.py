@@ -1,9 +1,18 @@
 """Evaluation: answer quality on the project's question set, retrieval quality on BEIR data.
 
 Question sets are JSON lines: ``{"id", "kind", "question", "expected_sources", "key_facts",
-"follows"?}``. A key fact may list alternatives as ``"a|b"``. Kinds: fact, comparison, followup
-(a question with ``follows`` is asked after the one it names, with that turn as history) and
-unanswerable (no expected sources: the bot should abstain).
+"follows"?, "split"?, "organisations"?}``. A key fact may list alternatives as ``"a|b"``. The kind
+is free text (the project's set uses fact, comparison, followup and unanswerable; others such as
+table, practice or aggregation are reported like any kind): a question with ``follows`` is asked
+after the one it names, with that turn as history, and a question without expected sources is
+unanswerable (the bot should abstain). ``split`` ("dev" or "test", written by
+``scripts/split_questions.py``) lets weights be tuned on one half and reported on the other;
+``organisations`` names the organisations a question asks about when the index does not know them.
+
+Besides retrieval and answer scores, two counts of faults in the answers' text:
+``wrong_organisation`` (a figure cited from a document about another organisation than the one
+asked about) and ``cut_short`` (a quoted piece that stops in the middle of a sentence before its
+citation marker).
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import json
 import math
 import re
 import tempfile
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,10 +32,14 @@ from typing import Any
 
 from .errors import ConfigError
 from .store import FileRecord
+from .text import STOPWORDS
 
 #: Thresholds that the project's own evaluation must reach (issue "corpus and evaluation").
 TARGETS = {"hit@5": 0.95, "fact_accuracy": 0.85, "abstention_precision": 0.9,
            "abstention_recall": 0.9}
+#: Counts that must not exceed these (for the held-out test and blind sets above all).
+MAXIMUMS = {"wrong_organisation": 0, "cut_short": 0}
+SPLITS = ("dev", "test")
 
 
 @dataclass
@@ -38,6 +52,10 @@ class EvalQuestion:
     expected_sources: list[str] = field(default_factory=list)
     key_facts: list[str] = field(default_factory=list)
     follows: str | None = None
+    #: "dev" or "test"; None in sets that are not split (such as a blind set)
+    split: str | None = None
+    #: the organisations the question asks about, where the index does not know them
+    organisations: list[str] = field(default_factory=list)
 
     @property
     def answerable(self) -> bool:
@@ -60,6 +78,19 @@ class QuestionResult:
     expected_sources: list[str]
     facts_found: bool | None
     seconds: float
+    #: names of the organisations the question asks about (with their other names)
+    organisations: list[str] = field(default_factory=list)
+    #: the cluster of each numbered source of the answer
+    source_clusters: dict[int, str | None] = field(default_factory=dict)
+    #: the answer's cited figures that come from another organisation's document
+    wrong_organisation: list[str] = field(init=False)
+    #: the answer's quoted pieces that stop in the middle of a sentence before their marker
+    cut_short: list[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.wrong_organisation = ([] if self.abstained else wrong_organisation_statements(
+            self.answer, self.organisations, self.source_clusters))
+        self.cut_short = cut_short_pieces(self.answer)
 
     def rank(self) -> int | None:
         """1-based rank of the first expected document among the retrieved, or None."""
@@ -82,14 +113,35 @@ def load_questions(path: Path) -> list[EvalQuestion]:
             if not line.strip():
                 continue
             try:
-                questions.append(EvalQuestion(**json.loads(line)))
+                question = EvalQuestion(**json.loads(line))
             except (ValueError, TypeError) as exc:
                 raise ConfigError(f"{file}:{number}: not a valid question ({exc})") from None
+            if question.split not in (None, *SPLITS):
+                raise ConfigError(f"{file}:{number}: split {question.split!r} is not one of "
+                                  f"{', '.join(SPLITS)}")
+            questions.append(question)
     ids = {q.id for q in questions}
     missing = [q.id for q in questions if q.follows and q.follows not in ids]
     if missing:
         raise ConfigError(f"questions {', '.join(missing)} follow a question not in the set")
     return questions
+
+
+def select_split(questions: list[EvalQuestion], split: str) -> list[EvalQuestion]:
+    """The questions of one split ("dev" or "test"); a follow-up's first question is in the
+    same split (``scripts/split_questions.py`` keeps chains together)."""
+    if split not in SPLITS:
+        raise ConfigError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    if not any(q.split for q in questions):
+        raise ConfigError("the question set has no split field: evaluate it without --split, "
+                          "or split it with scripts/split_questions.py")
+    chosen = [q for q in questions if q.split == split]
+    ids = {q.id for q in chosen}
+    apart = [q.id for q in chosen if q.follows and q.follows not in ids]
+    if apart:
+        raise ConfigError(f"questions {', '.join(apart)} of the {split} split follow a question "
+                          "of another split: run scripts/split_questions.py again")
+    return chosen
 
 
 def facts_present(answer: str, facts: list[str]) -> bool:
@@ -100,6 +152,199 @@ def facts_present(answer: str, facts: list[str]) -> bool:
 
 def _normalise(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("\u00a0", " ")).strip().lower()
+
+
+# ---------------------------------------------------------------- faults in the answer text
+
+#: Cluster values of documents about no single organisation.
+NO_ORGANISATION = {"", "multiple", "several", "various", "mixed", "all", "none", "general",
+                   "n/a", "na", "-"}
+#: A run of citation markers and the text before it.
+_CITED = re.compile(r"(?P<text>.*?)(?P<markers>(?:\s*\[\d{1,3}\])+)")
+#: The label of a list line, as in a comparison: "- BioM: ...".
+_LABEL = re.compile(r"^\s*[-*•]\s+([^:\[\]]{1,80}):")
+#: Words that do not end a sentence: a piece ending with one was cut short.
+FUNCTION_WORDS = frozenset("""
+    a an the of to in into on onto at by for from with without within via per than as
+    and or nor but that which whose who whom provided providing including such whereas while
+    although because if whether unless between among towards toward upon its their our your
+    his her my is are was were be been being""".split())
+#: Endings of a piece cut in the middle: comma, semicolon, hyphen or dash, opening bracket.
+_CUT_END = re.compile(r"[,;\-‐–—(\[{]$")
+
+
+#: Words too common in organisation names to tell one from another. The evaluation keeps its
+#: own name rules, apart from the bot's question analysis, so that it does not share its faults.
+GENERIC_NAME_WORDS = STOPWORDS | {
+    "cluster", "clusters", "network", "association", "innovation", "regional", "european",
+    "life", "science", "sciences", "health", "biotech", "biotechnology", "technology", "multiple",
+    "project", "programme", "program", "initiative", "platform", "council", "centre", "center",
+    "eu", "union", "gold", "silver", "bronze", "label", "labels"}
+_UPPER = "A-ZÀ-ÖØ-Þ"
+#: A name: a word with a second capital or a digit ("BioM", "CE4BIG") or capitalised words,
+#: possibly joined by "of", "for", "de", "the" ("Council of European BioRegions").
+_NAME = re.compile(rf"\b[{_UPPER}][\w'’-]*[{_UPPER}0-9][\w'’-]*\b|\b[{_UPPER}][\w'’-]+"
+                   rf"(?:\s+(?:(?:of|for|de|the)\s+)*[{_UPPER}][\w'’-]+)+")
+#: "Long Name (SHORT)" in a document title.
+_NAME_AND_SHORT = re.compile(rf"([{_UPPER}][\w’'.-]*(?:\s+(?:[{_UPPER}][\w’'.-]*|of|for|and|de"
+                             rf"|the))*)\s+\(([^()]{{2,40}})\)")
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents: "Hanák" and "hanak" are the same name."""
+    decomposed = unicodedata.normalize("NFKD", text.lower())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _distinctive(name: str) -> set[str]:
+    return {w for w in re.findall(r"\w+", _fold(name))
+            if len(w) > 2 and w not in GENERIC_NAME_WORDS}
+
+
+def name_phrases(question: str) -> list[str]:
+    """The capitalised name phrases of a question, not its first word when that is only
+    capitalised as the first ("Which", "How"), nor phrases made only of generic words ("Gold
+    Label", "EU")."""
+    names: list[str] = []
+    for match in _NAME.finditer(question):
+        name = match.group(0)
+        first, _, rest = name.partition(" ")
+        if (match.start() == len(question) - len(question.lstrip())
+                and not re.fullmatch(rf".[\w'’-]*[{_UPPER}0-9][\w'’-]*", first)):
+            name = rest
+        name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
+        if _NAME.fullmatch(name) and _distinctive(name):
+            names.append(name)
+    return names
+
+
+def title_aliases(cluster: str, title: str) -> list[str]:
+    """Other names of ``cluster`` that a document title gives: "Hellenic BioCluster (HBio)"
+    for HBio, "KLK" for "Klaster LifeScience Kraków (KLK)"."""
+    aliases = []
+    for long, short in _NAME_AND_SHORT.findall(title):
+        long = re.sub(r"^(The|A|An)\s+", "", long.strip())
+        if _fold(short) == _fold(cluster):
+            aliases.append(long)
+        elif _fold(long).endswith(_fold(cluster)) and re.fullmatch(
+                rf"[^\W\d_][\w.&-]*[{_UPPER}][\w.&-]*", short):
+            aliases.append(short)
+    return aliases
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Whether ``text`` names ``name``: the whole name or a distinctive word of it."""
+    folded = _fold(text)
+    if re.search(rf"(?<!\w){re.escape(_fold(name))}(?!\w)", folded):
+        return True
+    return bool(_distinctive(name) & set(re.findall(r"\w+", folded)))
+
+
+def _same_organisation(cluster: str, names: list[str]) -> bool:
+    """Whether a document's ``cluster`` is one of the organisations ``names``."""
+    return any(_fold(cluster) == _fold(name) or _distinctive(cluster) & _distinctive(name)
+               for name in names)
+
+
+def known_organisations(records: dict[str, FileRecord]) -> dict[str, list[str]]:
+    """The clusters of an index's documents, each with its other names from document titles
+    ("Hellenic BioCluster" for HBio); documents about several organisations are left out."""
+    names: dict[str, list[str]] = {}
+    for record in records.values():
+        cluster = str(record.metadata.get("cluster") or "").strip()
+        if _fold(cluster) in NO_ORGANISATION:
+            continue
+        aliases = names.setdefault(cluster, [cluster])
+        for alias in title_aliases(cluster, record.title or ""):
+            if alias not in aliases:
+                aliases.append(alias)
+    return names
+
+
+def named_clusters(question: str, known: dict[str, list[str]]) -> list[str]:
+    """The clusters of ``known`` that ``question`` names, ignoring case and accents: by their
+    name or another name, or by a capitalised word that belongs to one cluster's names only
+    ("Fjordheim members", "the Tejo co-working hub")."""
+    folded = _fold(question)
+    owners: dict[str, set[str]] = defaultdict(set)
+    for cluster, names in known.items():
+        for name in names:
+            for word in _distinctive(name):
+                owners[word].add(cluster)
+    capitalised = {_fold(word) for word in re.findall(rf"(?<!^)(?<![\w'’-])[{_UPPER}]\w*",
+                                                      question.strip())}
+    return [cluster for cluster, names in known.items()
+            if any(re.search(rf"(?<!\w){re.escape(_fold(n))}(?!\w)", folded) for n in names)
+            or any(owners.get(word) == {cluster} for word in capitalised)]
+
+
+def asked_organisations(question: str, known: dict[str, list[str]],
+                        given: list[str] | None = None) -> list[str]:
+    """The names of the organisations ``question`` asks about: ``given`` if any; else the
+    clusters of ``known`` that it names (``named_clusters``) and the other capitalised name
+    phrases it holds ("the European Secretariat for Cluster Analysis" beside a known cluster,
+    or alone). Known clusters come with their other names."""
+    if given:
+        found = list(given)
+    else:
+        clusters = named_clusters(question, known)
+        found = clusters + [phrase for phrase in name_phrases(question)
+                            if not any(_same_organisation(phrase, known[c]) for c in clusters)]
+    names: list[str] = []
+    for name in found:
+        for aliases in known.values():
+            if any(_fold(name) == _fold(a) for a in aliases):
+                names.extend(a for a in aliases if a not in names)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _cited_pieces(line: str) -> list[tuple[str, str]]:
+    """Each piece of ``line`` before a run of citation markers, with the markers."""
+    return [(m.group("text"), m.group("markers")) for m in _CITED.finditer(line)]
+
+
+def wrong_organisation_statements(answer: str, organisations: list[str],
+                                  source_clusters: dict[int, str | None]) -> list[str]:
+    """The statements of ``answer`` with a figure (a digit) cited from a source whose document
+    is about another organisation than ``organisations``. A statement that names one of them
+    (or whose comparison line is labelled with it) does not count; nor do sources about no
+    single organisation. Each statement is returned with the clusters of its wrong sources."""
+    if not organisations:
+        return []
+    wrong: list[str] = []
+    for line in answer.splitlines():
+        label = _LABEL.match(line)
+        for text, markers in _cited_pieces(line):
+            if not re.search(r"\d", text):
+                continue
+            named = [text] + ([label.group(1)] if label else [])
+            if any(_mentions(part, name) for part in named for name in organisations):
+                continue
+            others = sorted({str(cluster) for n in re.findall(r"\d+", markers)
+                             if (cluster := source_clusters.get(int(n)))
+                             and _fold(cluster) not in NO_ORGANISATION
+                             and not _same_organisation(cluster, organisations)})
+            if others:
+                wrong.append(f"{text.strip()}{markers} (from {', '.join(others)})")
+    return wrong
+
+
+def cut_short_pieces(answer: str) -> list[str]:
+    """The pieces of ``answer`` (text between line starts and citation markers) that stop in
+    the middle of a sentence before their marker: they end with a function word ("the", "of",
+    "provided"), a comma, semicolon, hyphen or an opening bracket."""
+    cut: list[str] = []
+    for line in answer.splitlines():
+        for text, markers in _cited_pieces(line):
+            piece = text.strip()
+            if not piece:
+                continue
+            last = re.search(r"([^\W\d_]+)$", piece)
+            if _CUT_END.search(piece) or (last and last.group(1).lower() in FUNCTION_WORDS):
+                cut.append(f"{piece}{markers}")
+    return cut
 
 
 def ndcg(ranked: list[str], relevant: set[str], k: int = 10) -> float:
@@ -113,7 +358,17 @@ def run_questions(bot: Any, questions: list[EvalQuestion], retrieve_k: int = 10,
                   progress: Callable[[int, int], None] | None = None) -> list[QuestionResult]:
     """Ask every question (follow-ups after the question they follow) and record the results."""
     by_id = {q.id: q for q in questions}
+    known = known_organisations(bot.documents())
     answers: dict[str, str] = {}
+    asked: dict[str, list[str]] = {}
+
+    def organisations(q: EvalQuestion) -> list[str]:
+        """What ``q`` asks about; a follow-up that names nothing, what its first question did."""
+        if q.id not in asked:
+            names = asked_organisations(q.question, known, q.organisations)
+            asked[q.id] = names or (organisations(by_id[q.follows]) if q.follows else [])
+        return asked[q.id]
+
     results: list[QuestionResult] = []
     for done, q in enumerate(questions, start=1):
         history: list[dict[str, str]] = []
@@ -134,7 +389,8 @@ def run_questions(bot: Any, questions: list[EvalQuestion], retrieve_k: int = 10,
             abstained=answer.abstained, answerable=q.answerable, ranked_sources=ranked,
             cited_sources=[s.source for s in answer.cited], expected_sources=q.expected_sources,
             facts_found=facts_present(answer.text, q.key_facts) if q.key_facts else None,
-            seconds=seconds))
+            seconds=seconds, organisations=organisations(q),
+            source_clusters={s.n: s.cluster for s in answer.sources}))
         if progress:
             progress(done, len(questions))
     return results
@@ -142,7 +398,9 @@ def run_questions(bot: Any, questions: list[EvalQuestion], retrieve_k: int = 10,
 
 def metrics(results: list[QuestionResult]) -> dict[str, float]:
     """Retrieval hit@1/3/5, MRR, nDCG@10, fact accuracy, citation precision, abstention
-    precision/recall and latency over ``results``."""
+    precision/recall, latency, and the counts of answers with a figure of the wrong
+    organisation (``wrong_organisation``) or a piece cut short (``cut_short``) over
+    ``results``."""
     answerable = [r for r in results if r.answerable]
     with_facts = [r for r in answerable if r.facts_found is not None]
     cited = [(s, r) for r in answerable for s in r.cited_sources]
@@ -169,6 +427,9 @@ def metrics(results: list[QuestionResult]) -> dict[str, float]:
         out["latency_mean_s"] = mean(latencies)
         out["latency_p50_s"] = latencies[len(latencies) // 2]
         out["latency_p95_s"] = latencies[min(len(latencies) - 1, int(len(latencies) * 0.95))]
+    out["wrong_organisation"] = sum(1 for r in results
+                                    if r.wrong_organisation and not r.abstained)
+    out["cut_short"] = sum(1 for r in results if r.cut_short)
     return {k: round(v, 4) for k, v in out.items()}
 
 
@@ -180,10 +441,23 @@ def metrics_by_kind(results: list[QuestionResult]) -> dict[str, dict[str, float]
     return {kind: metrics(items) for kind, items in sorted(kinds.items())}
 
 
-def failures(result: dict[str, float], targets: dict[str, float] = TARGETS) -> list[str]:
-    """The targets a metrics dict misses, as readable lines."""
-    return [f"{name} {result.get(name, 0.0):.3f} < {target}" for name, target in targets.items()
-            if result.get(name, 0.0) < target]
+def failures(result: dict[str, float], targets: dict[str, float] = TARGETS,
+             maximums: dict[str, float] = MAXIMUMS) -> list[str]:
+    """The targets (minimums) and maximums a metrics dict misses, as readable lines."""
+    low = [f"{name} {result.get(name, 0.0):.3f} < {target}" for name, target in targets.items()
+           if result.get(name, 0.0) < target]
+    high = [f"{name} {result.get(name, 0)} > {limit}" for name, limit in maximums.items()
+            if result.get(name, 0) > limit]
+    return low + high
+
+
+def faults(results: list[QuestionResult]) -> dict[str, list[dict[str, Any]]]:
+    """The questions whose answers state another organisation's figure or cut a piece short:
+    id, kind, question, answer and the statements or pieces at fault."""
+    return {name: [{"id": r.id, "kind": r.kind, "question": r.question, "answer": r.answer,
+                    name: getattr(r, name)}
+                   for r in results if getattr(r, name)]
+            for name in ("wrong_organisation", "cut_short")}
 
 
 def write_report(folder: Path, overall: dict[str, float], by_kind: dict[str, dict[str, float]],
@@ -215,7 +489,8 @@ def write_report(folder: Path, overall: dict[str, float], by_kind: dict[str, dic
              "| set | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|"]
     for label, values in [("all", overall), *by_kind.items()]:
         lines.append(f"| {label} | " + " | ".join(
-            f"{values[c]:.3f}" if c in values else "" for c in columns) + " |")
+            ("" if c not in values else str(values[c]) if isinstance(values[c], int)
+             else f"{values[c]:.3f}") for c in columns) + " |")
     missed = [r for r in results if (r.answerable and (r.rank() is None or r.rank() > 5
                                                        or r.facts_found is False or r.abstained))
               or (not r.answerable and not r.abstained)]
@@ -224,6 +499,13 @@ def write_report(folder: Path, overall: dict[str, float], by_kind: dict[str, dic
         lines.append(f"- **{r.id}** ({r.kind}) {r.question}  \n  expected {r.expected_sources}; "
                      f"retrieved {r.ranked_sources[:3]}; facts {r.facts_found}; "
                      f"answer: {r.answer[:200]!r}")
+    titles = {"wrong_organisation": "Figures of another organisation than the one asked about",
+              "cut_short": "Quoted pieces cut short before their citation"}
+    for name, items in faults(results).items():
+        lines += ["", f"## {titles[name]} ({name}: {len(items)})", ""]
+        for item in items:
+            lines.append(f"- **{item['id']}** ({item['kind']}) {item['question']}")
+            lines += [f"  - {statement!r}" for statement in item[name]]
     path = folder / "report.md"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

@@ -176,6 +176,13 @@ class KeywordIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in top]
 
+    def knows(self, word: str) -> bool:
+        """Whether any indexed chunk holds ``word`` (compared as BM25 compares: stemmed)."""
+        if not self.ids or self.bm25 is None:
+            return False
+        tokens = tokenize([word])[0]
+        return bool(tokens) and all(t in self.bm25.vocab_dict for t in tokens)
+
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[KeywordHit]:
         """The ``k`` best chunks for ``query`` among those whose metadata ``allowed`` accepts."""

@@ -12,42 +12,20 @@ A", "... of B") and the hits of each taken in turn.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ConfigError
+from .question import EntityIndex, Question, QuestionAnalyser, fold, title_aliases
 from .store import IndexStore, StoredChunk
-from .text import STOPWORDS, content_words, words
 
 if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
     from langchain_core.embeddings import Embeddings
 
-#: Questions across clusters: retrieval caps the chunks per cluster.
-_ACROSS_CLUSTERS = re.compile(r"\b(compare|comparison|differ|difference|differences|versus|"
-                              r"vs\.?|other clusters|each of|both|between|which (cluster|one) "
-                              r"(is|has))\b", re.I)
-#: Questions that compare the organisations they name.
-_COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|difference|"
-                        r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
-                        r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
-                        re.I)
-#: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
-_COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
-                           r"(?:the\s+)?$", re.I)
 FILTER_KEYS = ("cluster", "country", "year", "type", "topic", "source")
-#: Words too common in cluster names to identify one cluster.
-GENERIC_NAME_WORDS = STOPWORDS | {
-    "cluster", "clusters", "network", "association", "innovation", "regional", "european",
-    "life", "science", "sciences", "health", "biotech", "biotechnology", "technology", "multiple",
-    "project", "programme", "program", "initiative", "platform", "council", "centre", "center",
-}
-
-
 @dataclass
 class Hit:
     """A retrieved chunk: its text, metadata, final score and dense similarity."""
@@ -67,23 +45,15 @@ class Hit:
 
 @dataclass
 class Query:
-    """A question prepared for retrieval: its vector, the clusters it names (and how it writes
-    them), whether it asks across clusters, and the other organisations it compares."""
+    """A question prepared for retrieval: its analysis and the vector of its search text."""
 
-    text: str
+    question: Question
     vector: list[float]
-    entities: list[str] = field(default_factory=list)
-    comparison: bool = False
-    #: how the question writes each entity, where it uses another name ("Hellenic BioCluster")
-    written: dict[str, str] = field(default_factory=dict)
-    #: other organisations a comparison names, unknown to the index
-    others: list[str] = field(default_factory=list)
-    #: whether the question compares the organisations it names (``is_comparison``)
-    compares: bool = False
 
-    def name_of(self, entity: str) -> str:
-        """``entity`` as the question writes it."""
-        return self.written.get(entity, entity)
+    @property
+    def text(self) -> str:
+        """The text searched for."""
+        return self.question.search_text
 
 
 def build_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -113,67 +83,6 @@ def build_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     if not clauses:
         return None
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-
-def _fold(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
-    )
-
-
-_NAME_AND_SHORT_FORM = re.compile(r"([A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|de|the))*)"
-                                  r"\s+\(([^()]{2,40})\)")
-
-
-def title_aliases(cluster: str, title: str) -> list[str]:
-    """Other names of ``cluster`` that a document title gives, as in "Hellenic BioCluster
-    (HBio): ..." for HBio, or "Klaster LifeScience Kraków (KLK)" for Klaster LifeScience Kraków."""
-    aliases = []
-    for long, short in _NAME_AND_SHORT_FORM.findall(title):
-        long = re.sub(r"^(The|A|An)\s+", "", long.strip())
-        if _fold(short) == _fold(cluster):
-            aliases.append(long)
-        elif _fold(long).endswith(_fold(cluster)) and re.fullmatch(r"[A-Za-z][\w.&-]*[A-Z][\w.&-]*",
-                                                                   short):
-            aliases.append(short)
-    return aliases
-
-
-class EntityMatcher:
-    """Finds the clusters a question names: by full name, by another name that a document title
-    gives it, or by a word unique to one name."""
-
-    def __init__(self, names: list[str], aliases: dict[str, str] | None = None):
-        self.names = sorted({n for n in names if n and n.lower() != "multiple"})
-        self.aliases = {a: c for a, c in (aliases or {}).items() if c in self.names}
-        owners: dict[str, set[str]] = defaultdict(set)
-        for name in self.names:
-            for word in words(_fold(name)):
-                if word not in GENERIC_NAME_WORDS and len(word) > 2:
-                    owners[word].add(name)
-        self.keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
-
-    def written(self, question: str, name: str) -> str:
-        """How ``question`` writes the cluster ``name``: the name or another name of it."""
-        folded = _fold(question)
-        for alias, owner in self.aliases.items():
-            if owner == name and _fold(name) not in folded and _fold(alias) in folded:
-                return alias
-        return name
-
-    def find(self, question: str) -> list[str]:
-        """Cluster names mentioned in ``question``, in order of first mention."""
-        folded = _fold(question)
-        found: dict[str, int] = {}
-        for alias, name in [*((n, n) for n in self.names), *self.aliases.items()]:
-            match = re.search(rf"\b{re.escape(_fold(alias))}\b", folded)
-            if match and match.start() < found.get(name, 10**9):
-                found[name] = match.start()
-        for position, word in enumerate(words(folded)):
-            name = self.keys.get(word)
-            if name and name not in found:
-                found[name] = 10_000 + position
-        return sorted(found, key=found.get)
 
 
 def metadata_filter(filters: dict[str, Any] | None) -> Callable[[dict[str, Any]], bool] | None:
@@ -226,114 +135,6 @@ def fuse(rankings: list[tuple[float, list[str]]], k: int) -> dict[str, float]:
     return {item: score / total for item, score in fused.items()}
 
 
-#: Names in a question: capitalised words, possibly joined by "of", "for", "de".
-_NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Z0-9][\w'’-]*\b|\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|de|"
-                   r"the)\s+)*[A-Z][\w'’-]+)+")
-#: Names made of these words only are no organisation ("Gold Label", "EU").
-_NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
-
-
-def named_phrases(question: str) -> list[str]:
-    """Names in a question that may be organisations: capitalised word groups and acronyms,
-    not the question's first word, not names made only of generic words."""
-    names: list[str] = []
-    for match in _NAME.finditer(question):
-        name = match.group(0)
-        if match.start() == len(question) - len(question.lstrip()):
-            name = name.split(" ", 1)[1] if " " in name else ""
-        name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
-        if name and any(w not in GENERIC_NAME_WORDS | _NAME_NOISE for w in content_words(name)):
-            names.append(name)
-    return names
-
-
-def other_names(question: str, entities: list[str], written: dict[str, str]) -> list[str]:
-    """Names in ``question`` other than those of the clusters the index knows it names ("the
-    European Secretariat for Cluster Analysis" beside a known cluster)."""
-    known = {w for e in entities for n in (e, written.get(e, e)) for w in words(_fold(n))
-             if w not in GENERIC_NAME_WORDS}
-    return [name for name in named_phrases(question)
-            if not {w for w in words(_fold(name)) if w not in GENERIC_NAME_WORDS} & known]
-
-
-def name_span(text: str, name: str) -> tuple[int, int] | None:
-    """Where ``name`` (or the distinctive words of it, with the rest of the name as written)
-    occurs in ``text``."""
-    match = re.search(re.escape(name), text, re.I)
-    if match:
-        return match.span()
-    spots = [m.span() for w in content_words(name) if w not in GENERIC_NAME_WORDS
-             for m in [re.search(rf"\b{re.escape(w)}\b", text, re.I)] if m]
-    if not spots:
-        return None
-    end = min(spots)[1]
-    tail = re.match(r"(?:\s+[A-Z][\w'’-]*)*", text[end:])
-    return min(spots)[0], end + (tail.end() if tail else 0)
-
-
-_JOINER_BEFORE = re.compile(r"(?:\s*,)?\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b"
-                            r"\s*(?:\bthe\s+)?$", re.I)
-#: A question's next part: ", and how many ...", " and was ...".
-QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
-                           r"does|do|has|have)\b)", re.I)
-_POSSESSIVE = re.compile(r"^['’]s\b")
-_JOINER_AFTER = re.compile(r"^\s*(?:,\s*)?\b(?:and|or|with|versus|vs\.?)\b\s*(?:\bthe\s+)?", re.I)
-
-
-def subject_question(question: str, subject: str, subjects: list[str]) -> str:
-    """``question`` asked of ``subject`` alone: the other organisations it compares, with the
-    words that join them, left out ("Compare the fees of A and B." → "Compare the fees of A.")."""
-    parts = QUESTION_PART.split(question)
-    own = [p for p in parts if name_span(p, subject)
-           and not any(name_span(p, o) for o in subjects if o != subject)]
-    if len(parts) > 1 and len(own) == 1:  # "Who founded A, and who founded B?"
-        text = own[0].strip(" ,?") + "?"
-        return text[0].upper() + text[1:]
-    text = question
-    for other in subjects:
-        if other == subject:
-            continue
-        span = name_span(text, other)
-        if span is None:
-            continue
-        start, end = span
-        possessive = _POSSESSIVE.match(text[end:])
-        end += possessive.end() if possessive else 0
-        before = _JOINER_BEFORE.search(text[:start])
-        after = _JOINER_AFTER.match(text[end:])
-        if before:
-            start = before.start()
-        elif after:
-            end += after.end()
-        text = text[:start] + text[end:]
-    text = re.sub(r"\s+(?:each|both)\b", "", text, flags=re.I)
-    return " ".join(text.split())
-
-
-#: What a comparative asks about: "which is older" asks when each was founded.
-_COMPARATIVE_TERMS = [(re.compile(r"\b(?:older|younger|newer|oldest|youngest)\b", re.I),
-                       "founded")]
-
-
-def comparative_terms(question: str) -> list[str]:
-    """Words for what the comparatives of ``question`` ask about ("older": "founded")."""
-    return [term for rule, term in _COMPARATIVE_TERMS if rule.search(question)]
-
-
-def is_comparison(question: str, names: list[str]) -> bool:
-    """Whether ``question`` compares the organisations it names (as written in ``names``): it
-    says so, it names two joined by "and", "or" or "with", or it asks of each in a part of its
-    own ("Who founded A, and who founded B?")."""
-    if _COMPARE_Q.search(question):
-        return True
-    spans = sorted(span for n in names if (span := name_span(question, n)))
-    if any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
-        return True
-    parts = QUESTION_PART.split(question)
-    named = [{n for n in names if name_span(part, n)} for part in parts]
-    return len(parts) > 1 and all(len(n) == 1 for n in named) and len(set.union(*named)) > 1
-
-
 class Retriever:
     """Hybrid retrieval: dense and BM25 rankings fused, clusters named in the question
     preferred, and a cap on chunks per document (per cluster for comparisons)."""
@@ -346,18 +147,19 @@ class Retriever:
         clusters = [r.metadata.get("cluster", "") for r in records]
         aliases = {alias: r.metadata["cluster"] for r in records if r.metadata.get("cluster")
                    for alias in title_aliases(r.metadata["cluster"], r.title)}
-        self.entities = EntityMatcher(clusters, aliases)
+        keywords = store.keywords
+        self.entities = EntityIndex(clusters, aliases, keywords.knows if keywords else None)
+        self.analyser = QuestionAnalyser(self.entities)
 
-    def prepare(self, question: str) -> Query:
-        """Embed the question and find the clusters it names."""
-        entities = self.entities.find(question)
-        written = {e: name for e in entities if (name := self.entities.written(question, e)) != e}
-        others = other_names(question, entities, written)
-        names = [written.get(e, e) for e in entities] + others
-        across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
-        compares = is_comparison(question, names)
-        return Query(question, self.embeddings.embed_query(question), entities, across, written,
-                     others if compares else [], compares)
+    def analyse(self, question: str) -> Question:
+        """The analysis of a standalone ``question`` against this index's organisations."""
+        return self.analyser.of_text(question)
+
+    def prepare(self, question: Question | str) -> Query:
+        """Embed the question's search text (analysing a plain text first)."""
+        if isinstance(question, str):
+            question = self.analyse(question)
+        return Query(question, self.embeddings.embed_query(question.search_text))
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
@@ -371,12 +173,12 @@ class Retriever:
             dense = self.store.query(query.vector, n, where, allowed)
             found.update((c.id, c) for c in dense)
             rankings.append((settings.dense_weight, [c.id for c in dense]))
-            for entity in query.entities if settings.entity_weight > 0 else []:
+            for entity in query.question.entities if settings.entity_weight > 0 else []:
                 # each named cluster's own documents, ranked
                 named = self.store.query(query.vector, n // 2,
                                          *_with_cluster(where, allowed, entity))
                 found.update((c.id, c) for c in named if c.id not in found)
-                rankings.append((settings.entity_weight / len(query.entities),
+                rankings.append((settings.entity_weight / len(query.question.entities),
                                  [c.id for c in named]))
         keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
         if keywords is not None:
@@ -387,9 +189,9 @@ class Retriever:
     def search(self, query: Query | str, k: int = 5,
                filters: dict[str, Any] | None = None) -> list[Hit]:
         """The ``k`` best chunks for ``query`` under ``filters``."""
-        if isinstance(query, str):
+        if not isinstance(query, Query):
             query = self.prepare(query)
-        if query.compares and len(query.entities + query.others) >= 2:
+        if query.question.compares and len(query.question.compared) >= 2:
             return self._search_each(query, k, filters)
         rankings, found = self._rankings(query, filters, self.settings.candidates)
         fused = fuse(rankings, self.settings.rrf_k)
@@ -397,14 +199,14 @@ class Retriever:
         missing = [i for i in order if i not in found]
         if missing:  # found by keywords only: fetch their text and dense similarity
             found.update((c.id, c) for c in self.store.get(missing, query.vector))
-        named = {_fold(e) for e in query.entities}
+        named = {fold(e) for e in query.question.entities}
         hits: list[Hit] = []
         for chunk_id in order:
             chunk = found.get(chunk_id)
             if chunk is None:
                 continue
-            cluster = _fold(str(chunk.metadata.get("cluster", "")))
-            title = _fold(str(chunk.metadata.get("title", "")))
+            cluster = fold(str(chunk.metadata.get("cluster", "")))
+            title = fold(str(chunk.metadata.get("title", "")))
             matched = bool(named) and (cluster in named or any(n in title for n in named))
             hits.append(Hit(chunk.id, chunk.text, chunk.metadata, fused[chunk_id], chunk.score,
                             matched))
@@ -412,18 +214,12 @@ class Retriever:
 
     def _search_each(self, query: Query, k: int,
                      filters: dict[str, Any] | None) -> list[Hit]:
-        """A comparison: the question asked of each cluster it names, and the ``k`` chunks
-        found for each taken in turn (so there may be up to ``k`` per cluster)."""
-        subjects = (query.entities + query.others)[:4]
-        written = [query.name_of(s) for s in subjects]
+        """A comparison: the question asked of each organisation it names, and the ``k``
+        chunks found for each taken in turn (so there may be up to ``k`` per organisation)."""
         found: list[list[Hit]] = []
-        for subject, name in zip(subjects, written):
-            text = " ".join([subject_question(query.text, name, written),
-                             *comparative_terms(query.text)])
-            known = [subject] if subject in query.entities else []
-            single = Query(text, self.embeddings.embed_query(text), known, False,
-                           {subject: name} if name != subject else {})
-            found.append(self.search(single, k, filters))
+        for subject in query.question.compared:
+            single = self.analyser.of_text(query.question.side_texts[subject])
+            found.append(self.search(self.prepare(single), k, filters))
         hits: dict[str, Hit] = {}
         for rank in range(k):
             for subject_hits in found:
@@ -435,7 +231,7 @@ class Retriever:
                          filters: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """The ``n`` best documents as (source, score): each signal ranks documents by their
         best chunk, and the document rankings are fused."""
-        if isinstance(query, str):
+        if not isinstance(query, Query):
             query = self.prepare(query)
         rankings, found = self._rankings(query, filters, max(3 * n, self.settings.candidates))
         source_of = {i: c.metadata.get("source", "") for i, c in found.items()}
@@ -456,13 +252,14 @@ class Retriever:
         overflow: list[Hit] = []
         per_source: Counter[str] = Counter()
         per_cluster: Counter[str] = Counter()
-        first_of_entity = [next((h for h in hits if _fold(str(h.metadata.get("cluster", "")))
-                                 == _fold(e)), None) for e in query.entities]
-        ordered = [h for h in first_of_entity if h is not None] if query.comparison else []
+        first_of_entity = [next((h for h in hits if fold(str(h.metadata.get("cluster", "")))
+                                 == fold(e)), None) for e in query.question.entities]
+        across = query.question.across
+        ordered = [h for h in first_of_entity if h is not None] if across else []
         ordered += [h for h in hits if h not in ordered]
         for hit in ordered:
             cluster = str(hit.metadata.get("cluster", ""))
-            if per_source[hit.source] >= cap or (query.comparison and per_cluster[cluster] >= cap):
+            if per_source[hit.source] >= cap or (across and per_cluster[cluster] >= cap):
                 overflow.append(hit)
                 continue
             per_source[hit.source] += 1

@@ -82,19 +82,23 @@ def test_langchain_retriever(bot: Bot) -> None:
 
 # ---------------------------------------------------------------- general rules, unit tests
 
-from bot.answering.extractive import (  # noqa: E402
-    answer_units,
+from bot.answering.units import answer_units  # noqa: E402
+from bot.question import EntityIndex, QuestionAnalyser  # noqa: E402
+from bot.question.analysis import (  # noqa: E402
     asked_attribute,
     compared_kind,
     expected_kind,
-    question_parts,
 )
-from bot.retrieval import (  # noqa: E402
+from bot.question.names import (  # noqa: E402
     is_comparison,
     named_phrases,
     other_names,
     subject_question,
 )
+
+
+def question_parts(question: str) -> list[str]:
+    return [part.text for part in QuestionAnalyser(EntityIndex([])).of_text(question).parts]
 
 
 @pytest.mark.parametrize(
@@ -199,7 +203,7 @@ def test_named_phrases_skip_the_question_word_and_generic_names() -> None:
 
 
 def test_list_items_are_quoted_with_their_lead_in() -> None:
-    units = [text for text, _ in answer_units(
+    units = [unit.text for unit in answer_units(
         "At that point the platform:\n- gathered 690 clusters;\n- had 10,000 visitors.")]
     assert "At that point the platform: gathered 690 clusters." in units
     assert "At that point the platform: gathered 690 clusters; had 10,000 visitors." in units

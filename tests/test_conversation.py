@@ -65,6 +65,11 @@ def test_question_without_names_continues_the_topic() -> None:
     assert rewritten.endswith(f"(following: {previous})")
 
 
+def test_question_that_stands_alone_is_not_tied_to_the_conversation() -> None:
+    question = "Which services do members value most?"
+    assert rewrite_follow_up(question, history("When was Alpha founded?"), find) == question
+
+
 def test_standalone_question_is_kept() -> None:
     question = "When was Beta Health Network founded?"
     assert rewrite_follow_up(question, history("When was Alpha founded?"), find) == question

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..retrieval import Hit
+
+if TYPE_CHECKING:
+    from ..question import Question
 
 ABSTAIN_TEXT = "The indexed documents do not answer this question."
 EXCERPT_CHARS = 300
@@ -66,16 +69,16 @@ class Answerer:
 
     name = "answerer"
 
-    def answer(self, question: str, query: Any, hits: list[Hit],
+    def answer(self, question: Question, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Answer:
         """A complete answer to ``question`` from ``hits``."""
         raise NotImplementedError
 
-    def stream(self, question: str, query: Any, hits: list[Hit],
+    def stream(self, question: Question, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final ``Answer`` (the default streams
         the complete answer sentence by sentence)."""
-        answer = self.answer(question, query, hits, history)
+        answer = self.answer(question, hits, history)
         yield from split_for_streaming(answer.text)
         yield answer
 

@@ -1,12 +1,20 @@
 """The extractive answerer: the default, offline, and always grounded.
 
-It picks the sentences of the retrieved chunks that best answer the question and cites each one.
-A sentence scores by its meaning (embedding similarity to the question), by the question's words
-it contains, by holding the kind of fact asked for (a figure, a year, a name), by being about the
-organisation the question names, and by the rank of its chunk. A question in several parts gets
-a sentence per part; a comparison gets a sentence per organisation compared. When even the best
-sentence is weak evidence, or no sentence holds the kind of fact, the year or the thing asked
-for, the answerer abstains.
+How an answer is composed:
+
+1. Every sentence, list item and table cell of the retrieved chunks is a candidate. A fitted
+   logistic model (``scorer.py``) gives each the probability that it states what the
+   ``Question`` asks, from its features: meaning (embedding similarity), the question's terms
+   it holds, the kind of fact asked, the attribute, whether it states a target where an actual
+   is asked, whether it is a heading or a question, the rank of its chunk.
+2. When the question names organisations, only passages about them can answer. An
+   organisation the documents never mention gets an abstention that says so and names the
+   organisations the documents do cover.
+3. The best candidate answers when its probability reaches the fitted threshold; others that
+   reach it join (up to ``max_sentences``). Each line names the organisation and document it
+   quotes, with ``[n]`` after each sentence.
+4. A comparison gets a line per organisation; a ranking ("which ... most") orders the figures
+   of a table column or of each organisation's best sentence.
 """
 
 from __future__ import annotations
@@ -16,290 +24,41 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..retrieval import (
-    GENERIC_NAME_WORDS,
-    QUESTION_PART,
-    Hit,
-    Query,
-    comparative_terms,
-    is_comparison,
-    named_phrases,
-    subject_question,
-)
-from ..text import STOPWORDS, content_words, split_sentences, words
+from ..question import Ask, Question, fold, stem
+from ..question.lexicon import Lexicon, load_lexicon
+from ..question.names import generic_words
+from ..retrieval import Hit
+from ..text import content_words, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
-from .guard import looks_like_instruction
+from .scorer import Scorer, load_scorer
+from .units import Unit, answer_units, numeric_value
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
-
-#: Question patterns → the kind of fact asked for. The kind whose pattern matches first in the
-#: question wins; on a tie, the one listed first.
-_KIND_PATTERNS = [
-    ("person", r"^\s*(?:and\s+|by\s+)?(?:who|whom)\b|\bwho (?:is|was|leads|led|heads|chairs|"
-               r"manages|took|runs|ran)\b"),
-    ("percent", r"\b(?:share|percentage|proportion|per ?cent|how much of|rate)\b"),
-    ("count", r"\bhow many\b|\b(?:what|the) number of\b"),
-    ("money", r"\bhow much\b|\b(?:what|which)\s+(?:(?!of\b)[\w-]+\s+){0,3}?(?:fees?|prices?|costs?|"
-              r"budgets?|grants?|turnover|revenues?|income|amount|sum)\b|\b(?:cost|costs|pay|"
-              r"pays|charge|charges)\b"),
-    ("year", r"\b(?:what|which) year\b|\bsince when\b|\bwhen (?:was|were|did|has|had)\b[^?,]*\b("
-             r"?:found|establish|set up|start|creat|launch|initiat|born|begin|began|join)|"
-             r"\b(?:older|younger|newer|oldest|youngest)\b|\b(?:founding|foundation) years?\b"),
-    ("date", r"\bwhen\b|\b(?:what|which) (?:dates?|days?)\b|\bdeadline\b|\bdates\b"),
-    ("duration", r"\bhow (?:long|soon)\b"),
-    ("place", r"^\s*(?:and\s+)?where\b|\bin (?:which|what) (?:city|country|town|place|venue)\b"),
-]
-_KIND_RULES = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KIND_PATTERNS]
-#: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
-#: projects" compares shares, "which has more members" counts.
-_COMPARED_KIND = [
-    ("percent", re.compile(r"\b(?:depends?|depended|rel(?:y|ies|ied)|dependent|reliant)\b[^?]*"
-                           r"\b(?:more|most|less|least)\b|\b(?:more|most|less|least)\s+"
-                           r"(?:dependent|reliant)\b|\bhow important\b", re.I)),
-    ("count", re.compile(r"\b(?:more|most|fewer|fewest|larger|largest|bigger|biggest)\s+"
-                         r"(?:members|employees|staff|companies|organisations|partners)\b",
-                         re.I)),
-]
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-                 r"hundreds?|thousands?|twenty|thirty|forty|fifty")
-_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
-           r"December")
-_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
-_YEARS = re.compile(_YEAR)
-_FACT_OF_KIND = {
-    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|[A-Z]+|de|van|von"
-                         r")){1,3}\b"),
-    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(?:half|third|quarter)\b", re.I),
-    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b(?:{_NUMBER_WORDS})\b", re.I),
-    "money": re.compile(r"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b)"
-                        r"[^.;]*\d|\d[^.;]*(?:€|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|"
-                        r"CZK|million|billion)\b)|\bfree\b", re.I),
-    "year": re.compile(_YEAR),
-    "date": re.compile(rf"{_YEAR}|\b(?:{_MONTHS})\b"),
-    "duration": re.compile(rf"\d\s*(?:to|-|–)\s*\d|\b(?:\d+(?:\.\d+)?|a|an|{_NUMBER_WORDS}|"
-                           r"several)\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
-                           rf"\bfrom\b[^.;]*\b(?:to|until)\b|{_YEAR}\s*[-–]\s*{_YEAR}", re.I),
-    "place": re.compile(r"\b(?:in|at)\s+(?:the\s+)?[A-Z]"),
-}
-#: Words of questions that name no fact of their own (as stems).
-QUESTION_WORDS = frozenset(
-    "year many much clust accor speci typic exact far curre today main name calle "
-    "get got make made happe does did kind sort quest".split()
-)
-#: Stems of words that name the kind of fact itself ("the dates", "the deadline"): the kind
-#: check covers them, a sentence need not repeat them.
-KIND_WORDS = frozenset("date deadl day time numbe amoun share perce propo rate name place "
-                       "locat venue durat perio".split())
-#: Words that ask to compare: no fact of their own ("compare" is no "company").
-_COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
-_PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
 MAX_EMBEDDED = 60
 #: A comparison's line for an organisation no retrieved passage speaks of.
 NOT_FOUND = "the sources found say nothing about this."
-MAX_LIST_ITEMS = 6
+_TITLE_CHARS = 70
 
 
 @dataclass
-class _Candidate:
-    text: str
+class Candidate:
+    """A quotable piece of a hit with its features and probability."""
+
+    unit: Unit
     hit_rank: int
-    position: int
-    context: str = ""
-    score: float = 0.0
-    coverage: float = 0.0
-    similarity: float = 0.0
-    typed: bool = True
-    about_entity: bool = False
-    dated: bool = True
-    has_attribute: bool = True
-    subjects: set[str] = field(default_factory=set)
+    features: dict[str, float] = field(default_factory=dict)
+    probability: float = 0.0
+    about: bool = True  #: about the organisation asked (or none asked)
+    dated: bool = True  #: holds every year the question names
 
-
-_ATTRIBUTE_OF = re.compile(
-    r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
-    r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
-    r"\w+ed\b)", re.I)
-_COUNTED = re.compile(r"\b(?:how many|more|most|fewer|fewest)\s+"
-                      r"(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.I)
-_VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
-                        r"\w+ed)$", re.I)
-
-
-#: A category the question narrows its attribute to: "the fee for a large company".
-_QUALIFIER = re.compile(r"\b(?:for|of|to) (?:a|an) ([a-z][\w-]*) (?=[a-z])", re.I)
-
-
-def asked_attribute(question: str) -> str | None:
-    """The thing a question asks about, when its form names it: "fee" in "What is the annual
-    fee of X?", "groups" in "How many working groups ...?"; None when the form does not tell."""
-    match = _ATTRIBUTE_OF.search(question)
-    if match:
-        found = content_words(match.group("phrase"))
-        return found[-1] if found else None
-    match = _COUNTED.search(question)
-    if match:
-        phrase: list[str] = []
-        for word in words(match.group("phrase")):
-            if _VERB_LIKE.match(word):
-                break
-            phrase.append(word)
-        found = [w for w in phrase if w not in STOPWORDS and _stem(w) not in QUESTION_WORDS]
-        plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
-        return plural[0] if plural else (found[:2] or [None])[-1]
-    return None
-
-
-def expected_kind(question: str) -> str | None:
-    """The kind of fact a question asks for: person, percent, count, money, year, date,
-    duration, place or None. The kind asked first wins ("On what date ... the fee?": date)."""
-    found = [(match.start(), order, kind) for order, (kind, rule) in enumerate(_KIND_RULES)
-             if (match := rule.search(question))]
-    return min(found)[2] if found else None
-
-
-def compared_kind(question: str) -> str | None:
-    """The kind of fact a comparison turns on: its question's kind, or the one its wording
-    implies ("which depends more on ..." compares shares)."""
-    for kind, rule in _COMPARED_KIND:
-        if rule.search(question):
-            return kind
-    return expected_kind(question)
-
-
-def holds_kind(text: str, kind: str | None) -> bool:
-    """Whether ``text`` holds a fact of the ``kind`` asked for (always true for no kind)."""
-    return kind is None or bool(_FACT_OF_KIND[kind].search(text))
-
-
-def question_parts(question: str) -> list[str]:
-    """The parts of a question that asks several things ("When ..., and how many ...?"); a
-    part without words of its own ("and by whom?") stays with the part before it."""
-    parts: list[str] = []
-    for part in QUESTION_PART.split(question):
-        meaningful = [w for w in content_words(part) if _stem(w) not in QUESTION_WORDS]
-        if parts and len(meaningful) < 1:
-            parts[-1] = f"{parts[-1]} and {part}"
-        else:
-            parts.append(part.strip(" ,"))
-    return parts
-
-
-def question_subjects(question: str, entities: Sequence[str]) -> list[str]:
-    """The organisations a question is about: the clusters the index knows it names, else the
-    names it holds (an index need not know every organisation by its full name)."""
-    return list(entities) or named_phrases(question)
-
-
-def focus_text(question: str, entities: Sequence[str]) -> str:
-    """The question without the names of the clusters it is about: what it asks of them."""
-    focus = question
-    for entity in entities:
-        focus = re.sub(re.escape(entity) + r"(?:['’]s\b)?", " ", focus, flags=re.I)
-        for word in content_words(entity):
-            if word not in GENERIC_NAME_WORDS:
-                focus = re.sub(rf"\b{re.escape(word)}\b", " ", focus, flags=re.I)
-    focus = " ".join(focus.split())
-    return focus if len(content_words(focus)) >= 2 else question
-
-
-def _stem(word: str) -> str:
-    """A crude stem: hyphenated words whole, others without a plural s and cut to five letters."""
-    word = word.lower()
-    if "-" in word:
-        return word[:-1] if word.endswith("s") else word
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return word[:5]
-
-
-#: Words that ask for the same fact in other words; each group is matched as one term.
-SYNONYMS = [
-    {"found", "estab", "set", "start", "creat", "launc", "born", "initi", "since", "began",
-     "begin"},
-    {"cost", "price", "fee", "pay", "paid", "charg"},
-    {"emplo", "staff", "team", "people", "fte"},
-    {"incom", "reven", "budge", "turno", "fundi", "earn"},
-    {"membe", "compa", "organ"},
-    {"recei", "obtai", "award", "earn", "won", "win", "grant"},
-    {"lead", "led", "head", "direc", "chair", "presi", "chief"},
-    {"atten", "parti", "guest", "visit", "people", "deleg", "trave"},
-]
-_SYNONYM_OF: dict[str, frozenset[str]] = {}
-for _words in SYNONYMS:
-    _stemmed = frozenset(_stem(w) for w in _words)
-    for _member in _stemmed:
-        _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | _stemmed
-
-
-def _group(word: str) -> frozenset[str]:
-    stem = _stem(word)
-    return _SYNONYM_OF.get(stem, frozenset((stem,)))
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text)}
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
-
-
-def answer_units(chunk_text: str) -> list[tuple[str, str]]:
-    """The pieces of a chunk an answer can quote, each with the text it depends on.
-
-    Pieces are sentences, list items and table cells. A list item is quoted with the line that
-    introduces it ("At that point the platform: gathered 690 ..."), and the whole short list is
-    a piece too; a table row whose cells belong to different columns (``Founded | Bioib: 2010 |
-    bioPmed: 2009``) gives one piece per cell, labelled with the row's name. A sentence with a
-    pronoun depends on the sentence before it.
-    """
-    lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
-    units: list[tuple[str, str]] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        cells = [c.strip() for c in line.split(" | ")]
-        if len(cells) >= 3 and ":" not in cells[0] and all(":" in c for c in cells[1:]):
-            units += [(f"{cells[0]} — {cell}", "") for cell in cells[1:]]
-            continue
-        if line.endswith(":") and i < len(lines) and lines[i].startswith("- "):
-            lead_sentences = split_sentences(line.removeprefix("- "))
-            lead = lead_sentences[-1] if lead_sentences else line
-            units += [(s, "") for s in lead_sentences[:-1]]
-            items: list[str] = []
-            while i < len(lines) and lines[i].startswith("- "):
-                items.append(lines[i][2:].rstrip(";."))
-                i += 1
-            units += [(f"{lead} {item}.", line) for item in items]
-            if 1 < len(items) <= MAX_LIST_ITEMS:
-                units.append((f"{lead} {'; '.join(items)}.", line))
-            continue
-        previous = ""
-        for sentence in split_sentences(line):
-            units.append((sentence, previous if _PRONOUN.search(sentence) else ""))
-            previous = sentence
-    return [(text, context) for text, context in units
-            if len(text) >= 12 and len(text.split()) >= 3
-            and not looks_like_instruction(text)]  # text that speaks to the assistant is no fact
-
-
-@dataclass
-class _Question:
-    """What the answerer needs to know about (a part of) a question."""
-
-    text: str
-    kind: str | None
-    focus: str
-    terms: dict[str, frozenset[str]]
-    wanted: frozenset[str]
-    years: list[str]
-    subjects: list[str]
-    qualifier: str | None = None
+    @property
+    def text(self) -> str:
+        """The quoted text."""
+        return self.unit.text
 
 
 class ExtractiveAnswerer(Answerer):
@@ -308,110 +67,200 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
-                 min_evidence: float = 0.42, max_sentences: int = 4, window: float = 0.15,
-                 cache_size: int = 20000):
+                 max_sentences: int = 3, scorer: Scorer | None = None,
+                 lexicon: Lexicon | None = None, cache_size: int = 20000):
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
-        self.min_evidence = min_evidence
         self.max_sentences = max_sentences
-        self.window = window  # further sentences score at most this much below the best
+        self.scorer = scorer or load_scorer()
+        self.lexicon = lexicon or load_lexicon()
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
-    def answer(self, question: str, query: Query, hits: list[Hit],
+    # ------------------------------------------------------------------ answering
+
+    def answer(self, question: Question, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Answer:
         """Answer ``question`` from ``hits`` (ranked); abstain when the evidence is weak."""
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
-        main = question.split(" (following:")[0]
-        subjects = (query.entities + query.others) or named_phrases(main)
-        if is_comparison(main, [query.name_of(s) for s in subjects]):
-            return self._compare(question, query, hits, subjects)
-        parts = question_parts(main)
-        first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
-        candidates = self._score(first, query, hits)
-        chosen, reason = self._best(candidates, first, query)
+        if question.absent and not question.compares:
+            return self._absent(question, hits)
+        if question.compares and len(question.compared) >= 2:
+            return self._compare(question, hits)
+        if question.aggregates or question.compares:
+            return self._rank(question, hits)
+        chosen: list[Candidate] = []
+        reason = ""
+        for number, ask in enumerate(question.parts if len(question.parts) > 1
+                                     else [question.ask]):
+            passing = self._passing(self.candidates(ask, question, hits))
+            if not passing:
+                if number == 0:
+                    reason = "no passage about what is asked reaches the threshold"
+                    break
+                continue
+            room = self.max_sentences if len(question.parts) == 1 else 1
+            for candidate in passing:
+                if len([c for c in chosen if c in passing]) >= room:
+                    break
+                if all(_overlap(candidate.text, c.text) <= 0.6 for c in chosen):
+                    chosen.append(candidate)
         if not chosen:
-            return self._abstain(reason)
-        best = chosen[0]
-        for part in parts[1:]:
-            analysed = self._analyse(part, query, compared=False)
-            extra, _ = self._best(self._score(analysed, query, hits), analysed, query)
-            chosen += [c for c in extra[:1] if c.text not in {o.text for o in chosen}]
-        if len(parts) == 1:
-            chosen = self._select(candidates, best, chosen)
-        text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
-        return self._answer(text, hits, best)
+            return self._abstain(reason or "no passage answers the question")
+        return self._answer(self._attributed(chosen, hits), hits, chosen[0])
 
-    def _compare(self, question: str, query: Query, hits: list[Hit],
-                 subjects: list[str]) -> Answer:
-        """A line per organisation compared, each with its best sentence of the kind asked:
-        the question is asked of each organisation it names in turn."""
-        if len(subjects) < 2:
-            return self._compare_found(question, query, hits)
-        main = question.split(" (following:")[0]
-        context = question[len(main):]
-        subjects = subjects[:4]
-        names = [query.name_of(s) for s in subjects]
-        lines: list[tuple[str, _Candidate | None]] = []
-        for subject, name in zip(subjects, names, strict=True):
-            single_text = subject_question(main, name, names) + context
-            single = replace(query, text=single_text, comparison=False, compares=False, others=[],
-                             entities=[subject] if subject in query.entities else [])
-            analysed = self._analyse(single_text, single, compared=True)
-            others = [n for n in names if n != name]
-            candidates = [c for c in self._score(analysed, single, hits)
-                          if _belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
-            chosen, _ = self._best(candidates, analysed, single)
-            lines.append((name, chosen[0] if chosen else None))
+    def candidates(self, ask: Ask, question: Question, hits: list[Hit]) -> list[Candidate]:
+        """Every quotable piece of the hits with its features and probability for ``ask``
+        (the most promising ``MAX_EMBEDDED`` by term coverage), best first."""
+        candidates = [Candidate(unit, rank) for rank, hit in enumerate(hits)
+                      for unit in answer_units(hit.text)]
+        if not candidates:
+            return []
+        contexts = [_stems(" ".join([c.text, c.unit.context,
+                                     str(hits[c.hit_rank].metadata.get("section", ""))]))
+                    for c in candidates]
+        # a question word found in few candidates says more than one found in all
+        weights = {t: math.log(1 + len(contexts) / (1 + sum(bool(g & s) for s in contexts)))
+                   for t, g in ask.terms.items()}
+        total = sum(weights.values())
+        coverage = [sum(w for t, w in weights.items() if ask.terms[t] & context) / total
+                    if total else 0.5 for context in contexts]
+        order = sorted(range(len(candidates)), key=lambda i: (-coverage[i],
+                                                              candidates[i].hit_rank))
+        kept = [candidates[i] for i in order[:MAX_EMBEDDED]]
+        vectors = self._vectors([*(c.text for c in kept), ask.focus])
+        similarities = vectors[:-1] @ vectors[-1] / (
+            np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(vectors[-1]) + 1e-9)
+        for i, candidate, similarity in zip(order, kept, similarities, strict=False):
+            self._features(candidate, float(similarity), coverage[i], ask, question,
+                           hits[candidate.hit_rank], contexts[i])
+        return sorted(kept, key=lambda c: c.probability, reverse=True)
+
+    def _passing(self, candidates: list[Candidate]) -> list[Candidate]:
+        return [c for c in candidates if eligible(c) and c.probability >= self.scorer.threshold]
+
+    def _features(self, candidate: Candidate, similarity: float, coverage: float, ask: Ask,
+                  question: Question, hit: Hit, context: set[str]) -> None:
+        """Set the features, checks and probability of one candidate."""
+        lex, text, kind = self.lexicon, candidate.text, ask.kind
+        where = f"{text} {candidate.unit.context} {hit.metadata.get('heading_path', '')}"
+        typed = kind is None or bool(lex.fact_of_kind[kind].search(text))
+        named = [s for s in ask.subjects if _about(text, s, lex)]
+        document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
+        in_document = any(_about(document, s, lex) for s in ask.subjects)
+        others = [o.name for o in question.organisations if o.name not in ask.subjects]
+        candidate.about = not ask.subjects or not question.organisations or (
+            bool(named) or (in_document and not any(_about(text, o, lex) for o in others)))
+        candidate.dated = all(y in where for y in ask.years)
+        figure = bool(re.search(r"\d", text))
+        candidate.features = {
+            "similarity": similarity,
+            "coverage": coverage,
+            "rank_prior": 1 / math.sqrt(1 + candidate.hit_rank),
+            "in_document": float(in_document),
+            "names_subject": float(bool(named)),
+            "typed": float(kind is not None and typed),
+            "untyped": float(not typed),
+            "counts": float(kind == "count" and _counts(f"{text} {candidate.unit.context}",
+                                                        ask.wanted, lex)),
+            "lacks_attribute": float(bool(ask.wanted) and not ask.wanted & context),
+            "lacks_qualifier": float(bool(ask.qualifier) and ask.qualifier not in context),
+            "target_mismatch": float(not question.wants_target
+                                     and bool(lex.target_sentence.search(text))),
+            "is_question": float(text.rstrip().endswith("?")),
+            "terse": float(len(text.split()) < 6 and not figure),
+            "table_cell": float(candidate.unit.column is not None),
+            "practice_fit": float(question.practice and len(text.split()) >= 10
+                                  and not text.rstrip().endswith("?")),
+        }
+        candidate.probability = self.scorer.probability(candidate.features)
+
+    # ------------------------------------------------------------------ special questions
+
+    def _absent(self, question: Question, hits: list[Hit]) -> Answer:
+        """An organisation the documents never mention: say so, and whom they do cover."""
+        names = ", ".join(o.written for o in question.absent)
+        covered = []
+        for candidate in self._passing(self.candidates(question.ask, question, hits)):
+            cluster = _organisation(hits[candidate.hit_rank])
+            if cluster and cluster not in covered:
+                covered.append(cluster)
+        text = f"The indexed documents say nothing about {names}."
+        if covered:
+            text += f" They cover this for {_join(covered[:4])}."
+        return Answer(text, True, [], {"backend": self.name,
+                                       "abstain_reason": f"{names} is not in the documents"})
+
+    def _compare(self, question: Question, hits: list[Hit]) -> Answer:
+        """A line per organisation compared, each with its best passage about it alone."""
+        lines: list[tuple[str, Candidate | None]] = []
+        for organisation in question.organisations[:4]:
+            ask = question.sides[organisation.name]
+            passing = (self._passing(self.candidates(ask, question, hits))
+                       if organisation.mentioned else [])
+            lines.append((organisation.written, passing[0] if passing else None))
         answered = [c for _, c in lines if c is not None]
         if not answered:
             return self._abstain("no passage states what is asked for any of "
-                                 f"{', '.join(names)}")
-        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" if c else
-                         f"- {name}: {NOT_FOUND}" for name, c in lines)
-        return self._answer(text, hits, max(answered, key=lambda c: c.score))
+                                 + ", ".join(name for name, _ in lines))
+        text = "\n".join(
+            f"- {name}: {c.text} [{c.hit_rank + 1}] ({_short_title(hits[c.hit_rank], name)})"
+            if c else f"- {name}: {NOT_FOUND}" for name, c in lines)
+        return self._answer(text, hits, max(answered, key=lambda c: c.probability))
 
-    def _compare_found(self, question: str, query: Query, hits: list[Hit]) -> Answer:
-        """A comparison that names no two organisations: a line per cluster found."""
-        analysed = self._analyse(question, query, compared=True)
-        candidates = [c for c in self._score(analysed, query, hits) if c.dated]
-        if analysed.kind and any(c.typed for c in candidates):
-            candidates = [c for c in candidates if c.typed]
-        if not candidates:
+    def _rank(self, question: Question, hits: list[Hit]) -> Answer:
+        """A ranking: the figures of a table column, or each organisation's best passage,
+        ordered by value (highest first unless the question asks for the least)."""
+        passing = self._passing(self.candidates(question.ask, question, hits))
+        if not passing:
             return self._abstain("no passage states what is asked for")
-        best = max(candidates, key=lambda c: c.score)
-        if best.score < self.min_evidence:
-            return self._abstain(f"best evidence {best.score:.2f} is under {self.min_evidence}")
-        lines = self._per_cluster(candidates, hits)
-        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in lines)
-        return self._answer(text, hits, best)
+        lowest = question.superlative == "min"
+        best = passing[0]
+        if best.unit.column is not None:
+            column = [c for c in passing if c.unit.column == best.unit.column
+                      and hits[c.hit_rank].source == hits[best.hit_rank].source
+                      and numeric_value(c.unit.value or "") is not None]
+            if len(column) >= 2:
+                column.sort(key=lambda c: numeric_value(c.unit.value or ""), reverse=not lowest)
+                top = column[0]
+                head = (f"{_label(hits[top.hit_rank])}: {top.unit.row} has the "
+                        f"{'lowest' if lowest else 'highest'} {top.unit.column}, "
+                        f"{top.unit.value} [{top.hit_rank + 1}].")
+                rest = [f"- {c.unit.row}: {c.unit.value} [{c.hit_rank + 1}]" for c in column[:5]]
+                return self._answer("\n".join([head, *rest]), hits, top)
+        per_organisation: dict[str, Candidate] = {}
+        for candidate in passing:
+            organisation = _organisation(hits[candidate.hit_rank]) or hits[
+                candidate.hit_rank].metadata.get("title", "")
+            per_organisation.setdefault(organisation, candidate)
+        ranked = sorted(per_organisation.items(), key=lambda item: (
+            numeric_value(item[1].text) is None,
+            (1 if lowest else -1) * (numeric_value(item[1].text) or 0)))[:4]
+        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in ranked)
+        return self._answer(text, hits, ranked[0][1])
 
-    def _best(self, candidates: list[_Candidate], question: _Question,
-              query: Query) -> tuple[list[_Candidate], str]:
-        """The best candidate that passes every check, or none and the reason."""
-        if question.subjects and query.entities:
-            candidates = [c for c in candidates if c.about_entity]
-            if not candidates:
-                return [], f"no passage about {', '.join(question.subjects)}"
-        if question.kind:
-            candidates = [c for c in candidates if c.typed]
-            if not candidates:
-                return [], f"no passage states a {question.kind}"
-        candidates = [c for c in candidates if c.dated and c.has_attribute]
-        if not candidates:
-            return [], "no passage states what is asked for that year or subject"
-        best = max(candidates, key=lambda c: c.score)
-        if best.score < self.min_evidence:
-            return [], f"best evidence {best.score:.2f} is under {self.min_evidence}"
-        return [best], ""
+    # ------------------------------------------------------------------ composing
 
-    def _answer(self, text: str, hits: list[Hit], best: _Candidate) -> Answer:
+    def _attributed(self, chosen: list[Candidate], hits: list[Hit]) -> str:
+        """One line per document quoted, naming its organisation and title."""
+        lines: dict[int, list[str]] = {}
+        for candidate in chosen:
+            source = next((r for r in lines if hits[r].source == hits[candidate.hit_rank].source),
+                          candidate.hit_rank)
+            lines.setdefault(source, []).append(f"{candidate.text} [{candidate.hit_rank + 1}]")
+        rendered = [f"{_label(hits[r])}: {' '.join(quotes)}" for r, quotes in lines.items()]
+        return rendered[0] if len(rendered) == 1 else "\n".join(f"- {r}" for r in rendered)
+
+    def _answer(self, text: str, hits: list[Hit], best: Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         return Answer(text, False, sources, {
-            "backend": self.name, "evidence": round(best.score, 3),
-            "coverage": round(best.coverage, 3), "similarity": round(best.similarity, 3)})
+            "backend": self.name, "evidence": round(best.probability, 3),
+            "similarity": round(best.features.get("similarity", 0.0), 3)})
+
+    def _abstain(self, reason: str) -> Answer:
+        return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts``; those of recently seen texts come from a cache."""
@@ -430,142 +279,69 @@ class ExtractiveAnswerer(Answerer):
                 self._cache.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
-    def _abstain(self, reason: str) -> Answer:
-        return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
 
-    def _analyse(self, question: str, query: Query, compared: bool) -> _Question:
-        """The kind, focus, weighted terms, asked attribute, years and subjects of a question
-        (the text after "(following:" is context: it adds words, not years or kinds)."""
-        main = question.split(" (following:")[0]
-        subjects = question_subjects(main, query.entities) or question_subjects(
-            question, query.entities)
-        focus = focus_text(question.replace(" (following:", " ("), subjects)
-        if compared:
-            focus = " ".join([focus, *comparative_terms(main)])
-        named = {_stem(w) for s in subjects for w in content_words(s)}
-        terms = {_stem(w): _group(w) for w in content_words(focus)
-                 if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)}
-        attribute = asked_attribute(main)
-        wanted = _group(attribute) if attribute and _stem(attribute) not in (
-            QUESTION_WORDS | KIND_WORDS | named) else frozenset()
-        qualifier = _QUALIFIER.search(main)
-        narrowed = _stem(qualifier.group(1)) if qualifier else None
-        # a comparison may narrow each side differently ("the fee for a small company at A
-        # with the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
-        return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
-                         terms, wanted, _YEARS.findall(main), subjects,
-                         narrowed if narrowed not in QUESTION_WORDS and not compared else None)
-
-    def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
-        """Every quotable piece of the hits, with its features and score for ``question``."""
-        candidates = [_Candidate(text, rank, position, context)
-                      for rank, hit in enumerate(hits)
-                      for position, (text, context) in enumerate(answer_units(hit.text))]
-        if not candidates:
-            return []
-        contexts = [_stems(f"{c.text} {c.context} {hits[c.hit_rank].metadata.get('section', '')}")
-                    for c in candidates]
-        # a question word found in few candidate sentences says more than one found in all
-        weights = {t: math.log(1 + len(contexts) / (1 + sum(bool(g & s) for s in contexts)))
-                   for t, g in question.terms.items()}
-        total = sum(weights.values())
-        for candidate, context in zip(candidates, contexts, strict=True):
-            candidate.coverage = (sum(w for t, w in weights.items()
-                                      if question.terms[t] & context) / total if total else 0.5)
-        candidates = sorted(candidates, key=lambda c: (-c.coverage, c.hit_rank))[:MAX_EMBEDDED]
-        vectors = self._vectors([*(c.text for c in candidates), question.focus])
-        similarities = vectors[:-1] @ vectors[-1] / (
-            np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(vectors[-1]) + 1e-9)
-        for candidate, similarity in zip(candidates, similarities, strict=True):
-            self._features(candidate, float(similarity), question, hits[candidate.hit_rank])
-        return candidates
-
-    @staticmethod
-    def _features(candidate: _Candidate, similarity: float, question: _Question,
-                  hit: Hit) -> None:
-        """Set the checks and the score of one candidate."""
-        text, kind = candidate.text, question.kind
-        context = _stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
-        candidate.similarity = similarity
-        candidate.has_attribute = not question.wanted or bool(question.wanted & context)
-        if kind == "count" and question.wanted:  # the number must count what was asked about
-            candidate.has_attribute = _counts(f"{text} {candidate.context}", question.wanted)
-        if question.qualifier and question.qualifier not in context:
-            candidate.has_attribute = False  # "the fee for a large company" needs "large"
-        where = f"{text} {candidate.context} {hit.metadata.get('heading_path', '')}"
-        candidate.dated = all(y in where for y in question.years)
-        candidate.typed = holds_kind(text, kind)
-        document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
-        candidate.subjects = {s for s in question.subjects if _about(text, s)}
-        in_document = hit.matched_entity or any(_about(document, s) for s in question.subjects)
-        candidate.about_entity = in_document or bool(candidate.subjects)
-        candidate.score = (
-            0.5 * similarity
-            + 0.4 * candidate.coverage
-            + 0.10 / math.sqrt(1 + candidate.hit_rank)
-            + (0.05 if in_document else 0.0)
-            + (0.08 if candidate.subjects else 0.0)
-            + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
-            + (0.08 if kind == "count" and _counts(text, question.wanted) else 0.0)
-        )
-
-    def _select(self, candidates: list[_Candidate], best: _Candidate,
-                chosen: list[_Candidate]) -> list[_Candidate]:
-        """The best candidate and up to two more nearly as good that say something else."""
-        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            if len(chosen) >= self.max_sentences or candidate.score < best.score - self.window:
-                break
-            passes = (candidate.typed and candidate.dated and candidate.has_attribute
-                      and (candidate.about_entity or not best.about_entity))
-            if not passes or any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
-                continue
-            chosen.append(candidate)
-        return chosen
-
-    @staticmethod
-    def _per_cluster(candidates: list[_Candidate],
-                     hits: list[Hit]) -> list[tuple[str, _Candidate]]:
-        """The best sentence of each cluster found (four at most), labelled with the cluster."""
-        best: dict[str, _Candidate] = {}
-        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            best.setdefault(_cluster_of(hits[candidate.hit_rank]), candidate)
-        return list(best.items())[:4]
+def eligible(candidate: Candidate) -> bool:
+    """Whether a candidate may answer at all: it is about the organisation asked and holds
+    the years asked (the rest the scorer weighs)."""
+    return candidate.about and candidate.dated
 
 
-def _belongs(text: str, hit: Hit, names: set[str], others: Sequence[str]) -> bool:
-    """Whether a sentence of ``hit`` speaks of the organisation called ``names``: it names
-    it, or it names none of the ``others`` compared and its document is about it."""
-    if any(_about(text, n) for n in names):
+def _organisation(hit: Hit) -> str:
+    cluster = str(hit.metadata.get("cluster") or "")
+    return "" if cluster.lower() in ("", "multiple") else cluster
+
+
+def _short_title(hit: Hit, name: str = "") -> str:
+    """The document's title without a leading organisation name, cut at a word."""
+    title = str(hit.metadata.get("title") or hit.source)
+    head, _, rest = title.partition(": ")
+    if rest and fold(head) in {fold(name), fold(_organisation(hit))}:
+        title = rest[0].upper() + rest[1:]
+    if len(title) > _TITLE_CHARS:
+        title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
+    return title
+
+
+def _label(hit: Hit) -> str:
+    """Who and where a quote comes from: "Sava Valley MedTech Cluster, Membership fees"."""
+    organisation = _organisation(hit)
+    title = _short_title(hit, organisation)
+    if not organisation or fold(organisation) in fold(title):
+        return title
+    return f"{organisation}, {title}"
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in content_words(text)}
+
+
+def _about(text: str, name: str, lexicon: Lexicon) -> bool:
+    """Whether ``text`` names ``name``, in full or by the distinctive words of it."""
+    if re.search(rf"\b{re.escape(name)}\b", text, re.I):
         return True
-    if any(_about(text, o) for o in others):
-        return False
-    document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
-    return any(_about(document, n) for n in names)
+    generic = generic_words(lexicon)
+    distinctive = [w for w in content_words(name) if w not in generic and len(w) > 2]
+    folded = fold(text)
+    return bool(distinctive) and all(re.search(rf"\b{re.escape(fold(w))}\b", folded)
+                                     for w in distinctive)
 
 
-def _about(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``, in full or by a distinctive word of it."""
-    if _mentions(text, name):
-        return True
-    distinctive = [w for w in content_words(name) if w not in GENERIC_NAME_WORDS and len(w) > 2]
-    return bool(distinctive) and all(_mentions(text, w) for w in distinctive)
-
-
-def _counts(text: str, wanted: frozenset[str]) -> bool:
+def _counts(text: str, wanted: frozenset[str], lexicon: Lexicon) -> bool:
     """Whether ``text`` puts a number right before the thing counted ("five working groups")
     or right after it, as in a table cell ("Members: 97")."""
     found = words(text)
 
     def number(w: str) -> bool:
-        return bool(re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
+        return bool(re.fullmatch(rf"\d[\d,.]*|{lexicon.number_words}", w)
+                    ) and not lexicon.years.fullmatch(w)
 
-    return any(_stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
-                                          or any(map(number, found[i + 1:i + 2])))
+    return any(stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
+                                         or any(map(number, found[i + 1:i + 2])))
                for i, word in enumerate(found))
-
-
-def _cluster_of(hit: Hit) -> str:
-    return str(hit.metadata.get("cluster") or hit.metadata.get("title") or hit.source)
 
 
 def _overlap(a: str, b: str) -> float:

@@ -27,7 +27,8 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from ..conversation import FindEntities, is_follow_up, recent_user_turns, rewrite_follow_up
-from ..retrieval import Hit, Query
+from ..question import Question
+from ..retrieval import Hit
 from ..text import words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
 from .citations import EmbedTexts, check_citations
@@ -262,47 +263,47 @@ class LLMAnswerer(Answerer):
 
     # ------------------------------------------------------------------ answering
 
-    def answer(self, question: str, query: Query, hits: list[Hit],
+    def answer(self, question: Question, hits: list[Hit],
                history: list[Message] | None = None) -> Answer:
         """The model's checked answer, or the extractive one with the reason in metadata."""
         if not self._relevant(hits):
             return self._abstain("no passage is close to the question")
         started = monotonic()
         try:
-            text = _Generation(self.model, self.messages(question, hits, history),
+            text = _Generation(self.model, self.messages(question.text, hits, history),
                                self.timeout).text()
         except Exception as error:  # noqa: BLE001
-            return self._fall_back(describe_error(error), question, query, hits, history)
-        return self._finish(text, question, query, hits, history, monotonic() - started)
+            return self._fall_back(describe_error(error), question, hits, history)
+        return self._finish(text, question, hits, history, monotonic() - started)
 
-    def stream(self, question: str, query: Query, hits: list[Hit],
+    def stream(self, question: Question, hits: list[Hit],
                history: list[Message] | None = None) -> Iterator[str | Answer]:
         """The model's text pieces as they come, then the checked final ``Answer``.
 
         The final answer's text replaces the streamed text: markers may have been removed,
         sentences dropped, or the extractive answer given instead."""
         if not self._relevant(hits):
-            yield from Answerer.stream(self, question, query, hits, history)
+            yield from Answerer.stream(self, question, hits, history)
             return
         started = monotonic()
         streamed = ""
         final: Answer | None = None
-        generation = _Generation(self.model, self.messages(question, hits, history),
+        generation = _Generation(self.model, self.messages(question.text, hits, history),
                                  self.timeout)
         try:
             for piece in generation.pieces():
                 if repeats_instructions(streamed[-300:] + piece):
                     final = self._fall_back("the reply repeats the instructions", question,
-                                            query, hits, history)
+                                            hits, history)
                     break
                 streamed += piece
                 yield piece
         except Exception as error:  # noqa: BLE001
-            final = self._fall_back(describe_error(error), question, query, hits, history)
+            final = self._fall_back(describe_error(error), question, hits, history)
         finally:  # also when the consumer stops early: the model need not go on
             generation.cancel()
         if final is None:
-            final = self._finish(streamed, question, query, hits, history,
+            final = self._finish(streamed, question, hits, history,
                                  monotonic() - started)
         if final.text != streamed.strip():
             final.metadata["stream_replaced"] = True
@@ -311,13 +312,13 @@ class LLMAnswerer(Answerer):
     def _relevant(self, hits: list[Hit]) -> bool:
         return bool(hits) and max(h.similarity for h in hits) >= self.fallback.min_relevance
 
-    def _finish(self, text: str, question: str, query: Query, hits: list[Hit],
+    def _finish(self, text: str, question: Question, hits: list[Hit],
                 history: list[Message] | None, seconds: float) -> Answer:
         text = _clean(text)
         if not text:
-            return self._fall_back("the model's reply is empty", question, query, hits, history)
+            return self._fall_back("the model's reply is empty", question, hits, history)
         if repeats_instructions(text):
-            return self._fall_back("the reply repeats the instructions", question, query, hits,
+            return self._fall_back("the reply repeats the instructions", question, hits,
                                    history)
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         report = check_citations(
@@ -328,7 +329,7 @@ class LLMAnswerer(Answerer):
             if _ABSTAINS.search(text) and len(words(text)) <= 40:
                 return self._abstain("the model found no answer in the sources")
             return self._fall_back(f"citation check failed: {report.summary()}", question,
-                                   query, hits, history)
+                                   hits, history)
         return Answer(report.text, False, sources,
                       {"backend": self.name, "model": self.model_name,
                        "llm_seconds": round(seconds, 3), "citations": report.to_dict()})
@@ -336,10 +337,10 @@ class LLMAnswerer(Answerer):
     def _abstain(self, reason: str) -> Answer:
         return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
 
-    def _fall_back(self, reason: str, question: str, query: Query, hits: list[Hit],
+    def _fall_back(self, reason: str, question: Question, hits: list[Hit],
                    history: list[Message] | None) -> Answer:
         log.warning("%s backend: answering extractively (%s)", self.name, reason)
-        answer = self.fallback.answer(question, query, hits, history)
+        answer = self.fallback.answer(question, hits, history)
         answer.metadata.update(backend=self.fallback.name, requested_backend=self.name,
                                fallback=reason)
         return answer
