@@ -9,7 +9,10 @@ sources and no key facts.
 
 Needs pypdf and python-docx (e.g. /tmp/blindenv/bin/python validate.py).
 """
-import html, json, re, sys
+import html
+import json
+import re
+import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -47,13 +50,15 @@ def main() -> int:
     problems = []
     texts = {p.name: norm(extract(p)) for p in sorted(DOCS.iterdir()) if p.is_file()}
     seen = []
-    for n, line in enumerate((HERE / 'questions.jsonl').read_text(encoding='utf-8').splitlines(), 1):
+    lines = (HERE / 'questions.jsonl').read_text(encoding='utf-8').splitlines()
+    for n, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
             q = json.loads(line)
         except json.JSONDecodeError as e:
-            problems.append(f'line {n}: bad JSON: {e}'); continue
+            problems.append(f'line {n}: bad JSON: {e}')
+            continue
         qid = q.get('id')
         if qid in seen:
             problems.append(f'{qid}: duplicate id')
