@@ -63,6 +63,7 @@ class KeywordIndex:
         self.vectors = vectors  # one normalised row per id, or None (an index built before)
         self._groups: tuple[list[dict[str, Any]], np.ndarray] | None = None
         self._masks: OrderedDict[Any, np.ndarray] = OrderedDict()
+        self._by_initial: dict[str, list[str]] | None = None  # vocabulary by first letter
         self._lock = threading.Lock()
 
     def _metadata_groups(self) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -182,6 +183,25 @@ class KeywordIndex:
             return False
         tokens = tokenize([word])[0]
         return bool(tokens) and all(t in self.bm25.vocab_dict for t in tokens)
+
+    def knows_nearly(self, word: str, cutoff: float = 0.8) -> bool:
+        """Whether any indexed chunk holds ``word`` or a close spelling of it (a typo)."""
+        import difflib
+
+        if self.knows(word):
+            return True
+        tokens = tokenize([word])[0]
+        if not tokens or self.bm25 is None:
+            return False
+        with self._lock:
+            if self._by_initial is None:
+                by_initial: dict[str, list[str]] = {}
+                for token in self.bm25.vocab_dict:
+                    if token:
+                        by_initial.setdefault(token[0], []).append(token)
+                self._by_initial = by_initial
+        return all(difflib.get_close_matches(t, self._by_initial.get(t[0], []), n=1,
+                                             cutoff=cutoff) for t in tokens)
 
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[KeywordHit]:

@@ -148,7 +148,8 @@ class Retriever:
         aliases = {alias: r.metadata["cluster"] for r in records if r.metadata.get("cluster")
                    for alias in title_aliases(r.metadata["cluster"], r.title)}
         keywords = store.keywords
-        self.entities = EntityIndex(clusters, aliases, keywords.knows if keywords else None)
+        self.entities = EntityIndex(clusters, aliases, keywords.knows if keywords else None,
+                                    keywords.knows_nearly if keywords else None)
         self.analyser = QuestionAnalyser(self.entities)
 
     def analyse(self, question: str) -> Question:

@@ -281,9 +281,10 @@ class ExtractiveAnswerer(Answerer):
 
 
 def eligible(candidate: Candidate) -> bool:
-    """Whether a candidate may answer at all: it is about the organisation asked and holds
-    the years asked (the rest the scorer weighs)."""
-    return candidate.about and candidate.dated
+    """Whether a candidate may answer at all: it is about the organisation asked, holds the
+    years asked and names the category the question narrows to ("the fee for a large
+    company"); the rest the scorer weighs."""
+    return candidate.about and candidate.dated and not candidate.features["lacks_qualifier"]
 
 
 def _organisation(hit: Hit) -> str:

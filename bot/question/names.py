@@ -51,17 +51,20 @@ class EntityIndex:
 
     A question names a known organisation by its full name, by another name a document title
     gives it, by a word unique to one name, or by a close misspelling of such a word.
-    ``mentions`` tells whether the indexed text holds a word (an organisation the documents
-    never mention cannot be answered about)."""
+    ``mentions`` tells whether the indexed text holds a word, ``mentions_nearly`` whether it
+    holds it or a close spelling (an organisation the documents never mention, not even
+    misspelt, cannot be answered about)."""
 
     def __init__(self, names: list[str], aliases: dict[str, str] | None = None,
                  mentions: Callable[[str], bool] | None = None,
+                 mentions_nearly: Callable[[str], bool] | None = None,
                  lexicon: Lexicon | None = None):
         self.lexicon = lexicon or load_lexicon()
         self.generic = generic_words(self.lexicon)
         self.names = sorted({n for n in names if n and n.lower() != "multiple"})
         self.aliases = {a: c for a, c in (aliases or {}).items() if c in self.names}
         self.mentions = mentions
+        self.mentions_nearly = mentions_nearly or mentions
         owners: dict[str, set[str]] = defaultdict(set)
         for name in [*self.names, *self.aliases]:
             owner = self.aliases.get(name, name)
@@ -101,12 +104,13 @@ class EntityIndex:
         return self.keys[close[0]] if close else None
 
     def is_mentioned(self, name: str) -> bool:
-        """Whether the indexed text mentions the distinctive words of ``name`` (True when the
-        index cannot tell)."""
+        """Whether the indexed text mentions the distinctive words of ``name``, allowing for
+        misspellings (True when the index cannot tell)."""
         distinctive = [w for w in words(name) if fold(w) not in self.generic and len(w) > 2]
-        if self.mentions is None or not distinctive:
+        if self.mentions_nearly is None or not distinctive:
             return True
-        return all(self.mentions(w) or self.mentions(fold(w)) for w in distinctive)
+        return all(self.mentions_nearly(w) or self.mentions_nearly(fold(w))
+                   for w in distinctive)
 
 
 def named_phrases(question: str, lexicon: Lexicon | None = None) -> list[str]:
