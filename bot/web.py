@@ -9,7 +9,7 @@ carrying their message, which says how to fix the problem.
 
 Documented API endpoints (see "Use via API" at the bottom of the page)::
 
-    /ask(question, cluster, country, topic, year) -> {"answer", "abstained", "sources"}
+    /ask(question, cluster, country, topic, year) -> {"answer", "abstained", "query", "sources"}
     /compare(question, clusters)                  -> [{"cluster", "summary", "source_title", ...}]
     /documents(password)                          -> [{"source", "title", "cluster", ...}]
     /upload(files, password)                      -> message

@@ -31,8 +31,9 @@ def test_index_and_ask_json_shapes(tmp_path: Path, monkeypatch, embeddings) -> N
     result = runner.invoke(main, ["ask", "When was the Beta Health Network founded?", "--json"])
     assert result.exit_code == 0, result.output
     answer = json.loads(result.output)
-    assert set(answer) == {"answer", "abstained", "sources"}
+    assert set(answer) == {"answer", "abstained", "query", "sources"}
     assert answer["abstained"] is False and "2011" in answer["answer"]
+    assert answer["query"] == "When was the Beta Health Network founded?"
     assert answer["sources"] and all(set(s) == SOURCE_KEYS for s in answer["sources"])
     assert answer["sources"][0]["source"] == "beta-profile.md"
 

@@ -69,7 +69,7 @@ def ask(server: Server, question: str, cluster: str = "", country: str = "", top
 
 def test_ask_returns_answer_abstained_and_sources(server: Server) -> None:
     result = ask(server, "How much does a small company pay to join the Alpha Bio Cluster?")
-    assert set(result) == {"answer", "abstained", "sources"}
+    assert set(result) == {"answer", "abstained", "query", "sources"}
     assert result["abstained"] is False
     assert "450 euros" in result["answer"]
     sources = result["sources"]
@@ -99,7 +99,8 @@ def test_filters_restrict_the_sources(server: Server) -> None:
 def test_a_question_the_documents_do_not_answer_is_logged(server: Server) -> None:
     result = ask(server, "Which robots does the cluster build?", year="2017")
     assert result == {"answer": "The indexed documents do not answer this question.",
-                      "abstained": True, "sources": []}
+                      "abstained": True, "query": "Which robots does the cluster build?",
+                      "sources": []}
     logged = (server.settings.data_dir / "unanswered.jsonl").read_text(encoding="utf-8")
     records = [json.loads(line) for line in logged.splitlines()]
     assert {"question": "Which robots does the cluster build?", "filters": {"year": "2017"}} \

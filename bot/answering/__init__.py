@@ -51,8 +51,10 @@ class Answer:
     metadata: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        """The answer as the JSON the CLI prints: answer, abstained, sources."""
+        """The answer as the JSON the CLI prints: answer, abstained, the query searched for
+        (a follow-up made standalone) and the sources."""
         return {"answer": self.text, "abstained": self.abstained,
+                "query": self.metadata.get("query"),
                 "sources": [asdict(s) for s in self.sources]}
 
     @property

@@ -24,7 +24,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -183,7 +183,8 @@ class ExtractiveAnswerer(Answerer):
         """An organisation the documents never mention: say so, and whom they do cover."""
         names = ", ".join(o.written for o in question.absent)
         covered = []
-        for candidate in self._passing(self.candidates(question.ask, question, hits)):
+        anyone = replace(question.ask, subjects=[])  # the same question of anyone
+        for candidate in self._passing(self.candidates(anyone, question, hits)):
             cluster = _organisation(hits[candidate.hit_rank])
             if cluster and cluster not in covered:
                 covered.append(cluster)
