@@ -60,7 +60,9 @@ def test_metrics_definitions() -> None:
 def test_question_set_is_well_formed() -> None:
     questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")
     kinds = {q.kind for q in questions}
-    assert len(questions) >= 80 and kinds == {"fact", "comparison", "followup", "unanswerable"}
+    assert len(questions) >= 80 and kinds == {"fact", "comparison", "followup", "unanswerable",
+                                              "table", "practice", "aggregation"}
+    assert {q.split for q in questions} == {"dev", "test"}
     assert sum(q.kind == "unanswerable" for q in questions) >= 15
     assert len({q.id for q in questions}) == len(questions)
     corpus = {p.name for p in (ROOT / "corpus").iterdir()}

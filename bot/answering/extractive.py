@@ -14,7 +14,9 @@ How an answer is composed:
    reach it join (up to ``max_sentences``). Each line names the organisation and document it
    quotes, with ``[n]`` after each sentence.
 4. A comparison gets a line per organisation; a ranking ("which ... most") orders the figures
-   of a table column or of each organisation's best sentence.
+   of a table column, of a list's items or of each organisation's best sentence. A practice
+   question ("how did ...", "what works ...") gets the best passages about it, since it has
+   no single fact to check.
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class ExtractiveAnswerer(Answerer):
             return self._compare(question, hits)
         if question.aggregates or question.compares:
             return self._rank(question, hits)
+        if question.practice and len(question.parts) == 1:
+            return self._practice(question, hits)
         chosen: list[Candidate] = []
         reason = ""
         for number, ask in enumerate(question.parts if len(question.parts) > 1
@@ -179,6 +183,20 @@ class ExtractiveAnswerer(Answerer):
 
     # ------------------------------------------------------------------ special questions
 
+    def _practice(self, question: Question, hits: list[Hit]) -> Answer:
+        """A practice has no single fact to check: the passages the scorer ranks best among
+        those about the organisation asked, one line per document."""
+        chosen: list[Candidate] = []
+        for candidate in self.candidates(question.ask, question, hits):
+            if len(chosen) >= self.max_sentences:
+                break
+            if eligible(candidate) and all(_overlap(candidate.text, c.text) <= 0.6
+                                           for c in chosen):
+                chosen.append(candidate)
+        if not chosen:
+            return self._abstain("no passage about the organisation asked")
+        return self._answer(self._attributed(chosen, hits), hits, chosen[0])
+
     def _absent(self, question: Question, hits: list[Hit]) -> Answer:
         """An organisation the documents never mention: say so, and whom they do cover."""
         names = ", ".join(o.written for o in question.absent)
@@ -212,25 +230,27 @@ class ExtractiveAnswerer(Answerer):
         return self._answer(text, hits, max(answered, key=lambda c: c.probability))
 
     def _rank(self, question: Question, hits: list[Hit]) -> Answer:
-        """A ranking: the figures of a table column, or each organisation's best passage,
-        ordered by value (highest first unless the question asks for the least)."""
-        passing = self._passing(self.candidates(question.ask, question, hits))
+        """A ranking: the figures of a table column or of a list's items, ordered by value, or
+        else each organisation's best passage (highest first unless the least is asked)."""
+        candidates = [c for c in self.candidates(question.ask, question, hits) if eligible(c)]
+        passing = [c for c in candidates if c.probability >= self.scorer.threshold]
         if not passing:
             return self._abstain("no passage states what is asked for")
         lowest = question.superlative == "min"
         best = passing[0]
-        if best.unit.column is not None:
-            column = [c for c in passing if c.unit.column == best.unit.column
-                      and hits[c.hit_rank].source == hits[best.hit_rank].source
-                      and numeric_value(c.unit.value or "") is not None]
-            if len(column) >= 2:
-                column.sort(key=lambda c: numeric_value(c.unit.value or ""), reverse=not lowest)
-                top = column[0]
-                head = (f"{_label(hits[top.hit_rank])}: {top.unit.row} has the "
-                        f"{'lowest' if lowest else 'highest'} {top.unit.column}, "
-                        f"{top.unit.value} [{top.hit_rank + 1}].")
-                rest = [f"- {c.unit.row}: {c.unit.value} [{c.hit_rank + 1}]" for c in column[:5]]
-                return self._answer("\n".join([head, *rest]), hits, top)
+        group = [c for c in candidates if _same_list(c, best, hits)
+                 and numeric_value(c.unit.value or c.text) is not None]
+        if len(group) >= 2:
+            group.sort(key=lambda c: numeric_value(c.unit.value or c.text), reverse=not lowest)
+            top, which = group[0], "lowest" if lowest else "highest"
+            if top.unit.column is not None:
+                head = (f"{_label(hits[top.hit_rank])}: {top.unit.row} has the {which} "
+                        f"{top.unit.column}, {top.unit.value} [{top.hit_rank + 1}].")
+                rest = [f"- {c.unit.row}: {c.unit.value} [{c.hit_rank + 1}]" for c in group[:5]]
+            else:
+                head = f"{_label(hits[top.hit_rank])}, the {which}: {top.text} [{top.hit_rank + 1}]"
+                rest = [f"- {c.text} [{c.hit_rank + 1}]" for c in group[1:5]]
+            return self._answer("\n".join([head, *rest]), hits, top)
         per_organisation: dict[str, Candidate] = {}
         for candidate in passing:
             organisation = _organisation(hits[candidate.hit_rank]) or hits[
@@ -286,6 +306,15 @@ def eligible(candidate: Candidate) -> bool:
     years asked and names the category the question narrows to ("the fee for a large
     company"); the rest the scorer weighs."""
     return candidate.about and candidate.dated and not candidate.features["lacks_qualifier"]
+
+
+def _same_list(candidate: Candidate, best: Candidate, hits: list[Hit]) -> bool:
+    """Whether two candidates are cells of one table column or items of one list."""
+    if hits[candidate.hit_rank].source != hits[best.hit_rank].source:
+        return False
+    if best.unit.column is not None:
+        return candidate.unit.column == best.unit.column
+    return bool(best.unit.context) and candidate.unit.context == best.unit.context
 
 
 def _organisation(hit: Hit) -> str:

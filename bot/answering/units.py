@@ -89,10 +89,20 @@ def answer_units(chunk_text: str) -> list[Unit]:
             and not looks_like_instruction(u.text)]  # text that speaks to the assistant
 
 
+_AMOUNT = re.compile(rf"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK)\b)\s*"
+                     rf"(?P<a>{_NUMBER.pattern})|(?P<b>{_NUMBER.pattern})\s*(?:%|€|\b(?:EUR|"
+                     rf"euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|per ?cent)\b)", re.I)
+
+
 def numeric_value(text: str) -> float | None:
-    """The first number of ``text`` as a float ("EUR 1,000" → 1000, "23%" → 23, "12k" →
-    12000), or None."""
-    match = _NUMBER.search(text)
+    """The amount or share of ``text`` as a float ("EUR 1,000" → 1000, "23%" → 23, "12k" →
+    12000), else its first number, or None."""
+    amount = _AMOUNT.search(text)
+    if amount:
+        start = amount.start("a") if amount.group("a") else amount.start("b")
+        match = _NUMBER.search(text, start)
+    else:
+        match = _NUMBER.search(text)
     if not match:
         return None
     raw = match.group(0)
