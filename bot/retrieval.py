@@ -194,6 +194,8 @@ class Retriever:
             query = self.prepare(query)
         if query.question.compares and len(query.question.compared) >= 2:
             return self._search_each(query, k, filters)
+        if query.question.ranks_organisations:
+            k *= 2  # one passage from each of twice as many organisations
         rankings, found = self._rankings(query, filters, self.settings.candidates)
         fused = fuse(rankings, self.settings.rrf_k)
         order = sorted(fused, key=fused.get, reverse=True)[: max(4 * k, 20)]
@@ -256,11 +258,13 @@ class Retriever:
         first_of_entity = [next((h for h in hits if fold(str(h.metadata.get("cluster", "")))
                                  == fold(e)), None) for e in query.question.entities]
         across = query.question.across
+        # a ranking across organisations wants one passage from each of as many as it can
+        cluster_cap = 1 if query.question.ranks_organisations else cap
         ordered = [h for h in first_of_entity if h is not None] if across else []
         ordered += [h for h in hits if h not in ordered]
         for hit in ordered:
-            cluster = str(hit.metadata.get("cluster", ""))
-            if per_source[hit.source] >= cap or (across and per_cluster[cluster] >= cap):
+            cluster = str(hit.metadata.get("cluster", "") or hit.source)
+            if per_source[hit.source] >= cap or (across and per_cluster[cluster] >= cluster_cap):
                 overflow.append(hit)
                 continue
             per_source[hit.source] += 1

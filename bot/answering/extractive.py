@@ -233,15 +233,16 @@ class ExtractiveAnswerer(Answerer):
         """A ranking: the figures of a table column or of a list's items, ordered by value, or
         else each organisation's best passage (highest first unless the least is asked)."""
         candidates = [c for c in self.candidates(question.ask, question, hits) if eligible(c)]
-        passing = [c for c in candidates if c.probability >= self.scorer.threshold]
-        if not passing:
-            return self._abstain("no passage states what is asked for")
-        lowest = question.superlative == "min"
-        best = passing[0]
-        group = [c for c in candidates if _same_list(c, best, hits)
-                 and numeric_value(c.unit.value or c.text) is not None]
-        if len(group) >= 2:
-            group.sort(key=lambda c: numeric_value(c.unit.value or c.text), reverse=not lowest)
+        lowest, kind = question.superlative == "min", question.ask.kind
+        ranked_lists = [[c for c in candidates if _same_list(c, best, hits)
+                         and numeric_value(c.unit.value or c.text, kind) is not None]
+                        for best in candidates if best.unit.column or best.unit.group
+                        if not question.ranks_organisations]  # those rank organisations
+        # a list answers when it likely holds the answer: 1 - P(no item of it does)
+        group = max(ranked_lists, key=_likelihood, default=[])
+        if len(group) >= 2 and _likelihood(group) >= self.scorer.threshold:
+            group.sort(key=lambda c: numeric_value(c.unit.value or c.text, kind),
+                       reverse=not lowest)
             top, which = group[0], "lowest" if lowest else "highest"
             if top.unit.column is not None:
                 head = (f"{_label(hits[top.hit_rank])}: {top.unit.row} has the {which} "
@@ -251,14 +252,19 @@ class ExtractiveAnswerer(Answerer):
                 head = f"{_label(hits[top.hit_rank])}, the {which}: {top.text} [{top.hit_rank + 1}]"
                 rest = [f"- {c.text} [{c.hit_rank + 1}]" for c in group[1:5]]
             return self._answer("\n".join([head, *rest]), hits, top)
+        passing = [c for c in candidates if c.probability >= self.scorer.threshold]
+        if not passing:
+            return self._abstain("no passage states what is asked for")
         per_organisation: dict[str, Candidate] = {}
-        for candidate in passing:
-            organisation = _organisation(hits[candidate.hit_rank]) or hits[
-                candidate.hit_rank].metadata.get("title", "")
-            per_organisation.setdefault(organisation, candidate)
+        for candidate in passing:  # guides about many organisations rank none of them
+            organisation = _organisation(hits[candidate.hit_rank])
+            if organisation:
+                per_organisation.setdefault(organisation, candidate)
+        if not per_organisation:
+            return self._abstain("no passage states what is asked of one organisation")
         ranked = sorted(per_organisation.items(), key=lambda item: (
-            numeric_value(item[1].text) is None,
-            (1 if lowest else -1) * (numeric_value(item[1].text) or 0)))[:4]
+            numeric_value(item[1].text, kind) is None,
+            (1 if lowest else -1) * (numeric_value(item[1].text, kind) or 0)))[:4]
         text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in ranked)
         return self._answer(text, hits, ranked[0][1])
 
@@ -314,7 +320,12 @@ def _same_list(candidate: Candidate, best: Candidate, hits: list[Hit]) -> bool:
         return False
     if best.unit.column is not None:
         return candidate.unit.column == best.unit.column
-    return bool(best.unit.context) and candidate.unit.context == best.unit.context
+    return candidate.hit_rank == best.hit_rank and candidate.unit.group == best.unit.group
+
+
+def _likelihood(group: list[Candidate]) -> float:
+    """The probability that at least one candidate of ``group`` states what is asked."""
+    return 1 - math.prod(1 - c.probability for c in group) if group else 0.0
 
 
 def _organisation(hit: Hit) -> str:

@@ -29,6 +29,7 @@ class Unit:
     row: str | None = None  #: the row's label, for a table cell
     column: str | None = None  #: the cell's header, for a table cell
     value: str | None = None  #: the cell's text, for a table cell
+    group: str | None = None  #: the list it is an item of (its lead line, or where it starts)
 
 
 def labelled_cells(line: str) -> list[tuple[str, str]] | None:
@@ -52,6 +53,7 @@ def answer_units(chunk_text: str) -> list[Unit]:
     """
     lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
     units: list[Unit] = []
+    list_start = ""
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -77,13 +79,17 @@ def answer_units(chunk_text: str) -> list[Unit]:
             while i < len(lines) and lines[i].startswith("- "):
                 items.append(lines[i][2:].rstrip(";."))
                 i += 1
-            units += [Unit(f"{lead} {item}.", line) for item in items]
+            units += [Unit(f"{lead} {item}.", line, group=line) for item in items]
             if 1 < len(items) <= MAX_LIST_ITEMS:
                 units.append(Unit(f"{lead} {'; '.join(items)}.", line))
             continue
         previous = ""
+        item = line.startswith("- ")
+        if item and not (i >= 2 and lines[i - 2].startswith("- ")):
+            list_start = f"list at line {i}"  # the first item of a list without a lead line
         for sentence in split_sentences(line.removeprefix("- ")):
-            units.append(Unit(sentence, previous if _PRONOUN.search(sentence) else ""))
+            units.append(Unit(sentence, previous if _PRONOUN.search(sentence) else "",
+                              group=list_start if item else None))
             previous = sentence
     return [u for u in units if len(u.text) >= 12 and len(u.text.split()) >= 3
             and not looks_like_instruction(u.text)]  # text that speaks to the assistant
@@ -94,12 +100,15 @@ _AMOUNT = re.compile(rf"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK
                      rf"euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|per ?cent)\b)", re.I)
 
 
-def numeric_value(text: str) -> float | None:
-    """The amount or share of ``text`` as a float ("EUR 1,000" → 1000, "23%" → 23, "12k" →
-    12000), else its first number, or None."""
-    amount = _AMOUNT.search(text)
+_SHARE = re.compile(rf"(?P<b>{_NUMBER.pattern})\s*(?:%|per ?cent\b)", re.I)
+
+
+def numeric_value(text: str, kind: str | None = None) -> float | None:
+    """The figure of ``text`` as a float: a share for ``kind`` "percent" ("23%" → 23), else an
+    amount ("EUR 1,000" → 1000, "12k" → 12000), else its first number; or None."""
+    amount = (_SHARE if kind == "percent" else _AMOUNT).search(text)
     if amount:
-        start = amount.start("a") if amount.group("a") else amount.start("b")
+        start = amount.start("b") if amount.groupdict().get("a") is None else amount.start("a")
         match = _NUMBER.search(text, start)
     else:
         match = _NUMBER.search(text)

@@ -93,6 +93,11 @@ class Question:
         """Organisations the indexed text never mentions: nothing can be said about them."""
         return [o for o in self.organisations if not o.mentioned]
 
+    @property
+    def ranks_organisations(self) -> bool:
+        """A ranking that names no organisation: it ranks the organisations themselves."""
+        return self.aggregates and not self.organisations
+
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
         return next((o.written for o in self.organisations if o.name == entity), entity)
