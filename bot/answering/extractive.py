@@ -91,7 +91,7 @@ class ExtractiveAnswerer(Answerer):
             return self._absent(question, hits)
         if question.compares and len(question.compared) >= 2:
             return self._compare(question, hits)
-        if question.aggregates or question.compares:
+        if question.aggregates:
             return self._rank(question, hits)
         if question.practice and len(question.parts) == 1:
             return self._practice(question, hits)
@@ -234,14 +234,15 @@ class ExtractiveAnswerer(Answerer):
         else each organisation's best passage (highest first unless the least is asked)."""
         candidates = [c for c in self.candidates(question.ask, question, hits) if eligible(c)]
         lowest, kind = question.superlative == "min", question.ask.kind
+        years = question.ask.years
         ranked_lists = [[c for c in candidates if _same_list(c, best, hits)
-                         and numeric_value(c.unit.value or c.text, kind) is not None]
+                         and numeric_value(c.unit.value or c.text, kind, years) is not None]
                         for best in candidates if best.unit.column or best.unit.group
                         if not question.ranks_organisations]  # those rank organisations
         # a list answers when it likely holds the answer: 1 - P(no item of it does)
         group = max(ranked_lists, key=_likelihood, default=[])
         if len(group) >= 2 and _likelihood(group) >= self.scorer.threshold:
-            group.sort(key=lambda c: numeric_value(c.unit.value or c.text, kind),
+            group.sort(key=lambda c: numeric_value(c.unit.value or c.text, kind, years),
                        reverse=not lowest)
             top, which = group[0], "lowest" if lowest else "highest"
             if top.unit.column is not None:
@@ -263,8 +264,8 @@ class ExtractiveAnswerer(Answerer):
         if not per_organisation:
             return self._abstain("no passage states what is asked of one organisation")
         ranked = sorted(per_organisation.items(), key=lambda item: (
-            numeric_value(item[1].text, kind) is None,
-            (1 if lowest else -1) * (numeric_value(item[1].text, kind) or 0)))[:4]
+            numeric_value(item[1].text, kind, years) is None,
+            (1 if lowest else -1) * (numeric_value(item[1].text, kind, years) or 0)))[:4]
         text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in ranked)
         return self._answer(text, hits, ranked[0][1])
 

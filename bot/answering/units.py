@@ -103,17 +103,25 @@ _AMOUNT = re.compile(rf"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK
 _SHARE = re.compile(rf"(?P<b>{_NUMBER.pattern})\s*(?:%|per ?cent\b)", re.I)
 
 
-def numeric_value(text: str, kind: str | None = None) -> float | None:
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
+def numeric_value(text: str, kind: str | None = None,
+                  years: list[str] | None = None) -> float | None:
     """The figure of ``text`` as a float: a share for ``kind`` "percent" ("23%" → 23), else an
-    amount ("EUR 1,000" → 1000, "12k" → 12000), else its first number; or None."""
-    amount = (_SHARE if kind == "percent" else _AMOUNT).search(text)
-    if amount:
-        start = amount.start("b") if amount.groupdict().get("a") is None else amount.start("a")
-        match = _NUMBER.search(text, start)
-    else:
-        match = _NUMBER.search(text)
-    if not match:
+    amount ("EUR 1,000" → 1000, "12k" → 12000), else a number; of those, the one nearest to a
+    year asked ("from 84 in 2021 to 97 in 2024" → 97 for 2024); or None."""
+    figures = [m for m in (_SHARE if kind == "percent" else _AMOUNT).finditer(text)]
+    starts = [m.start("b") if m.groupdict().get("a") is None else m.start("a") for m in figures]
+    numbers = [_NUMBER.search(text, start) for start in starts] or [
+        m for m in _NUMBER.finditer(text) if not _YEAR.fullmatch(m.group(0))]
+    numbers = [m for m in numbers if m]
+    if not numbers:
         return None
+    match = numbers[0]
+    spots = [m.start() for y in years or [] for m in re.finditer(rf"\b{y}\b", text)]
+    if spots:
+        match = min(numbers, key=lambda m: min(abs(m.start() - s) for s in spots))
     raw = match.group(0)
     if _THOUSANDS.match(raw):
         raw = re.sub(r"[ ,.\u00a0]", "", raw)
