@@ -26,7 +26,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 
 import numpy as np
 
@@ -36,31 +36,23 @@ from ..question.names import generic_words
 from ..retrieval import Hit
 from ..text import content_words, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from .composing import (
+    Candidate,
+    attributed,
+    join_names,
+    organisation_of,
+    overlap,
+    ranked_list,
+    ranked_organisations,
+    short_title,
+)
 from .scorer import Scorer, load_scorer
-from .units import Unit, answer_units, numeric_value
+from .units import answer_units
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 MAX_EMBEDDED = 60
 #: A comparison's line for an organisation no retrieved passage speaks of.
 NOT_FOUND = "the sources found say nothing about this."
-_TITLE_CHARS = 70
-
-
-@dataclass
-class Candidate:
-    """A quotable piece of a hit with its features and probability."""
-
-    unit: Unit
-    hit_rank: int
-    features: dict[str, float] = field(default_factory=dict)
-    probability: float = 0.0
-    about: bool = True  #: about the organisation asked (or none asked)
-    dated: bool = True  #: holds every year the question names
-
-    @property
-    def text(self) -> str:
-        """The quoted text."""
-        return self.unit.text
 
 
 class ExtractiveAnswerer(Answerer):
@@ -109,11 +101,11 @@ class ExtractiveAnswerer(Answerer):
             for candidate in passing:
                 if len([c for c in chosen if c in passing]) >= room:
                     break
-                if all(_overlap(candidate.text, c.text) <= 0.6 for c in chosen):
+                if all(overlap(candidate.text, c.text) <= 0.6 for c in chosen):
                     chosen.append(candidate)
         if not chosen:
             return self._abstain(reason or "no passage answers the question")
-        return self._answer(self._attributed(chosen, hits), hits, chosen[0])
+        return self._answer(attributed(chosen, hits), hits, chosen[0])
 
     def candidates(self, ask: Ask, question: Question, hits: list[Hit]) -> list[Candidate]:
         """Every quotable piece of the hits with its features and probability for ``ask``
@@ -190,12 +182,12 @@ class ExtractiveAnswerer(Answerer):
         for candidate in self.candidates(question.ask, question, hits):
             if len(chosen) >= self.max_sentences:
                 break
-            if eligible(candidate) and all(_overlap(candidate.text, c.text) <= 0.6
+            if eligible(candidate) and all(overlap(candidate.text, c.text) <= 0.6
                                            for c in chosen):
                 chosen.append(candidate)
         if not chosen:
             return self._abstain("no passage about the organisation asked")
-        return self._answer(self._attributed(chosen, hits), hits, chosen[0])
+        return self._answer(attributed(chosen, hits), hits, chosen[0])
 
     def _absent(self, question: Question, hits: list[Hit]) -> Answer:
         """An organisation the documents never mention: say so, and whom they do cover."""
@@ -203,12 +195,12 @@ class ExtractiveAnswerer(Answerer):
         covered = []
         anyone = replace(question.ask, subjects=[])  # the same question of anyone
         for candidate in self._passing(self.candidates(anyone, question, hits)):
-            cluster = _organisation(hits[candidate.hit_rank])
+            cluster = organisation_of(hits[candidate.hit_rank])
             if cluster and cluster not in covered:
                 covered.append(cluster)
         text = f"The indexed documents say nothing about {names}."
         if covered:
-            text += f" They cover this for {_join(covered[:4])}."
+            text += f" They cover this for {join_names(covered[:4])}."
         return Answer(text, True, [], {"backend": self.name,
                                        "abstain_reason": f"{names} is not in the documents"})
 
@@ -225,7 +217,7 @@ class ExtractiveAnswerer(Answerer):
             return self._abstain("no passage states what is asked for any of "
                                  + ", ".join(name for name, _ in lines))
         text = "\n".join(
-            f"- {name}: {c.text} [{c.hit_rank + 1}] ({_short_title(hits[c.hit_rank], name)})"
+            f"- {name}: {c.text} [{c.hit_rank + 1}] ({short_title(hits[c.hit_rank], name)})"
             if c else f"- {name}: {NOT_FOUND}" for name, c in lines)
         return self._answer(text, hits, max(answered, key=lambda c: c.probability))
 
@@ -233,53 +225,15 @@ class ExtractiveAnswerer(Answerer):
         """A ranking: the figures of a table column or of a list's items, ordered by value, or
         else each organisation's best passage (highest first unless the least is asked)."""
         candidates = [c for c in self.candidates(question.ask, question, hits) if eligible(c)]
-        lowest, kind = question.superlative == "min", question.ask.kind
-        years = question.ask.years
-        ranked_lists = [[c for c in candidates if _same_list(c, best, hits)
-                         and numeric_value(c.unit.value or c.text, kind, years) is not None]
-                        for best in candidates if best.unit.column or best.unit.group
-                        if not question.ranks_organisations]  # those rank organisations
-        # a list answers when it likely holds the answer: 1 - P(no item of it does)
-        group = max(ranked_lists, key=_likelihood, default=[])
-        if len(group) >= 2 and _likelihood(group) >= self.scorer.threshold:
-            group.sort(key=lambda c: numeric_value(c.unit.value or c.text, kind, years),
-                       reverse=not lowest)
-            top, which = group[0], "lowest" if lowest else "highest"
-            if top.unit.column is not None:
-                head = (f"{_label(hits[top.hit_rank])}: {top.unit.row} has the {which} "
-                        f"{top.unit.column}, {top.unit.value} [{top.hit_rank + 1}].")
-                rest = [f"- {c.unit.row}: {c.unit.value} [{c.hit_rank + 1}]" for c in group[:5]]
-            else:
-                head = f"{_label(hits[top.hit_rank])}, the {which}: {top.text} [{top.hit_rank + 1}]"
-                rest = [f"- {c.text} [{c.hit_rank + 1}]" for c in group[1:5]]
-            return self._answer("\n".join([head, *rest]), hits, top)
-        passing = [c for c in candidates if c.probability >= self.scorer.threshold]
-        if not passing:
-            return self._abstain("no passage states what is asked for")
-        per_organisation: dict[str, Candidate] = {}
-        for candidate in passing:  # guides about many organisations rank none of them
-            organisation = _organisation(hits[candidate.hit_rank])
-            if organisation:
-                per_organisation.setdefault(organisation, candidate)
-        if not per_organisation:
+        ranked = ranked_list(question, candidates, hits, self.scorer.threshold)
+        if ranked is None:
+            passing = [c for c in candidates if c.probability >= self.scorer.threshold]
+            ranked = ranked_organisations(question, passing, hits)
+        if ranked is None:
             return self._abstain("no passage states what is asked of one organisation")
-        ranked = sorted(per_organisation.items(), key=lambda item: (
-            numeric_value(item[1].text, kind, years) is None,
-            (1 if lowest else -1) * (numeric_value(item[1].text, kind, years) or 0)))[:4]
-        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in ranked)
-        return self._answer(text, hits, ranked[0][1])
+        return self._answer(ranked[0], hits, ranked[1])
 
     # ------------------------------------------------------------------ composing
-
-    def _attributed(self, chosen: list[Candidate], hits: list[Hit]) -> str:
-        """One line per document quoted, naming its organisation and title."""
-        lines: dict[int, list[str]] = {}
-        for candidate in chosen:
-            source = next((r for r in lines if hits[r].source == hits[candidate.hit_rank].source),
-                          candidate.hit_rank)
-            lines.setdefault(source, []).append(f"{candidate.text} [{candidate.hit_rank + 1}]")
-        rendered = [f"{_label(hits[r])}: {' '.join(quotes)}" for r, quotes in lines.items()]
-        return rendered[0] if len(rendered) == 1 else "\n".join(f"- {r}" for r in rendered)
 
     def _answer(self, text: str, hits: list[Hit], best: Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
@@ -315,47 +269,16 @@ def eligible(candidate: Candidate) -> bool:
     return candidate.about and candidate.dated and not candidate.features["lacks_qualifier"]
 
 
-def _same_list(candidate: Candidate, best: Candidate, hits: list[Hit]) -> bool:
-    """Whether two candidates are cells of one table column or items of one list."""
-    if hits[candidate.hit_rank].source != hits[best.hit_rank].source:
-        return False
-    if best.unit.column is not None:
-        return candidate.unit.column == best.unit.column
-    return candidate.hit_rank == best.hit_rank and candidate.unit.group == best.unit.group
 
 
-def _likelihood(group: list[Candidate]) -> float:
-    """The probability that at least one candidate of ``group`` states what is asked."""
-    return 1 - math.prod(1 - c.probability for c in group) if group else 0.0
 
 
-def _organisation(hit: Hit) -> str:
-    cluster = str(hit.metadata.get("cluster") or "")
-    return "" if cluster.lower() in ("", "multiple") else cluster
 
 
-def _short_title(hit: Hit, name: str = "") -> str:
-    """The document's title without a leading organisation name, cut at a word."""
-    title = str(hit.metadata.get("title") or hit.source)
-    head, _, rest = title.partition(": ")
-    if rest and fold(head) in {fold(name), fold(_organisation(hit))}:
-        title = rest[0].upper() + rest[1:]
-    if len(title) > _TITLE_CHARS:
-        title = title[:_TITLE_CHARS].rsplit(" ", 1)[0] + "…"
-    return title
 
 
-def _label(hit: Hit) -> str:
-    """Who and where a quote comes from: "Sava Valley MedTech Cluster, Membership fees"."""
-    organisation = _organisation(hit)
-    title = _short_title(hit, organisation)
-    if not organisation or fold(organisation) in fold(title):
-        return title
-    return f"{organisation}, {title}"
 
 
-def _join(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _stems(text: str) -> set[str]:
@@ -386,7 +309,3 @@ def _counts(text: str, wanted: frozenset[str], lexicon: Lexicon) -> bool:
                                          or any(map(number, found[i + 1:i + 2])))
                for i, word in enumerate(found))
 
-
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(content_words(a)), set(content_words(b))
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))

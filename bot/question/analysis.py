@@ -63,6 +63,7 @@ class Question:
     across: bool  #: asks across organisations (retrieval caps chunks per cluster)
     compares: bool  #: compares the organisations it names
     aggregates: bool  #: ranks organisations or table rows by a figure
+    ranks_organisations: bool  #: a ranking of organisations ("which clusters ... most")
     superlative: str | None  #: "max" or "min" for a ranking
     practice: bool  #: asks how something was done or what works
     wants_target: bool  #: asks for a plan or target, not what is
@@ -92,11 +93,6 @@ class Question:
     def absent(self) -> list[Organisation]:
         """Organisations the indexed text never mentions: nothing can be said about them."""
         return [o for o in self.organisations if not o.mentioned]
-
-    @property
-    def ranks_organisations(self) -> bool:
-        """A ranking that names no organisation: it ranks the organisations themselves."""
-        return self.aggregates and not self.organisations
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -148,6 +144,8 @@ class QuestionAnalyser:
             across=len([o for o in organisations if o.known]) >= 2
             or bool(lex.across_organisations.search(text)) or aggregates,
             compares=compares, aggregates=aggregates,
+            ranks_organisations=aggregates and not organisations
+            and bool(lex.ranks_organisations.search(text)),
             superlative=superlative if aggregates or compares else None,
             practice=bool(lex.practice.search(text)),
             wants_target=bool(lex.target_question.search(text)),

@@ -45,6 +45,7 @@ class Lexicon:
     question_part: re.Pattern[str]
     comparatives: list[tuple[re.Pattern[str], str]]
     aggregates: re.Pattern[str]
+    ranks_organisations: re.Pattern[str]
     superlative_max: re.Pattern[str]
     superlative_min: re.Pattern[str]
     practice: re.Pattern[str]
@@ -116,6 +117,7 @@ def load_lexicon(language: str = "en") -> Lexicon:
         question_part=rx("question_part"),
         comparatives=[(re.compile(c["pattern"], re.I), c["term"]) for c in raw["comparatives"]],
         aggregates=rx("aggregates"),
+        ranks_organisations=rx("ranks_organisations"),
         superlative_max=rx("superlative_max"),
         superlative_min=rx("superlative_min"),
         practice=rx("practice"),
