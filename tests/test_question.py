@@ -132,3 +132,10 @@ def test_a_superlative_is_computed_over_the_column(fees_bot: Bot) -> None:
     assert ranked[0] == "- Large company: EUR 4,800 [1]" and "Start-up: EUR 250" in ranked[-1]
     lowest = fees_bot.ask("Which member category pays the lowest 2025 fee?")
     assert "Start-up has the lowest 2025 fee, EUR 250" in lowest.text
+
+
+def test_a_terse_question_asks_for_the_kind_its_noun_names() -> None:
+    question = analyser().of_text("alpha staff 2024?")
+    assert question.ask.kind == "count" and "staff" in question.ask.wanted
+    assert question.ask.years == ["2024"]
+    assert analyser().of_text("alpha dues?").ask.kind == "money"

@@ -196,13 +196,16 @@ class QuestionAnalyser:
         named = {stem(w) for s in own for w in content_words(s)}
         terms = {stem(w): lex.group(w) for w in content_words(focus)
                  if stem(w) not in lex.question_words and not lex.comparing_words.match(w)}
+        kind = compared_kind(text, lex) if compared else expected_kind(text, lex)
         attribute = asked_attribute(text, lex)
+        if kind is None and attribute is None and (terse := terse_attribute(text, lex)):
+            attribute, kind = terse, lex.noun_kinds[terse]
         wanted = lex.group(attribute) if attribute and stem(attribute) not in (
             lex.question_words | lex.kind_words | named) else frozenset()
         qualifier = _QUALIFIER.search(text)
         narrowed = stem(qualifier.group(1)) if qualifier else None
         # a comparison may narrow each side differently: its qualifier is no check
-        return Ask(text, compared_kind(text, lex) if compared else expected_kind(text, lex),
+        return Ask(text, kind,
                    focus, terms, wanted, lex.years.findall(text), own,
                    narrowed if narrowed not in lex.question_words and not compared else None)
 
@@ -248,6 +251,14 @@ def asked_attribute(question: str, lexicon: Lexicon | None = None) -> str | None
         plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
         return plural[0] if plural else (found[:2] or [None])[-1]
     return None
+
+
+def terse_attribute(question: str, lexicon: Lexicon) -> str | None:
+    """The noun a terse question without a question word asks about ("staff" in "nordvik
+    staff 2024?"), when the lexicon knows the kind of fact it names."""
+    if lexicon.question_word.search(question):
+        return None
+    return next((w for w in words(question) if w in lexicon.noun_kinds), None)
 
 
 def expected_kind(question: str, lexicon: Lexicon | None = None) -> str | None:

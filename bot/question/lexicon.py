@@ -34,6 +34,8 @@ class Lexicon:
     language: str
     question_kinds: list[tuple[str, re.Pattern[str]]]
     compared_kinds: list[tuple[str, re.Pattern[str]]]
+    noun_kinds: dict[str, str]
+    question_word: re.Pattern[str]
     fact_of_kind: dict[str, re.Pattern[str]]
     question_words: frozenset[str]
     kind_words: frozenset[str]
@@ -106,6 +108,8 @@ def load_lexicon(language: str = "en") -> Lexicon:
         language=language,
         question_kinds=[(k, re.compile(p, re.I)) for k, p in raw["question_kinds"].items()],
         compared_kinds=[(k, re.compile(p, re.I)) for k, p in raw["compared_kinds"].items()],
+        noun_kinds={noun: kind for kind, nouns in raw["noun_kinds"].items() for noun in nouns},
+        question_word=rx("question_word"),
         fact_of_kind=_facts(raw),
         question_words=frozenset(raw["question_words"]),
         kind_words=frozenset(raw["kind_words"]),
