@@ -23,35 +23,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from .question.lexicon import load_lexicon
+
 Message = dict[str, str]
 FindEntities = Callable[[str], list[str]]
 
-_PRONOUN = re.compile(r"\b(it|its|this cluster|that cluster|the cluster|there)\b", re.I)
-_PLURAL_PRONOUN = re.compile(r"\b(they|their|them|these|those|this|that)\b", re.I)
-_POSSESSIVE = re.compile(r"\b(its|their|this cluster|that cluster|the cluster|there)\b", re.I)
-_SUBJECT_IT = re.compile(r"\bit\b", re.I)
-#: A question whose answer is a thing ("What does X offer?"): a later "it" may mean that thing.
-_ASKS_FOR_THING = re.compile(r"^\s*(?:and\s+)?(?:what|which)\b", re.I)
-_PERSON_PRONOUN = re.compile(r"\b(he|she|him|her|his)\b", re.I)
-_DEMONSTRATIVE = re.compile(r"\b(?:that|this|the same)\s+([a-z][\w-]*)\b", re.I)
-_FOLLOW_UP_START = re.compile(r"^\s*(and|also|but|so|then|what about|how about|and what about)\b",
-                              re.I)
-_WHAT_ABOUT = re.compile(r"^\s*(and\s+)?(what|how)\s+about\b|^\s*and\s+(for\s+)?[A-Z]", re.I)
-#: A person's name: two to four capitalised words ("Horst Domdey", "Ralf Huss").
-_PERSON_NAME = re.compile(r"\b[A-Z][a-zà-ÿ]+(?:[ -][A-Z][a-zà-ÿ]+){1,3}\b")
-#: Words that end a noun phrase read backwards from its noun ("at | its 2019 annual meeting").
-_PHRASE_BOUNDARY = re.compile(r"^(?:a|an|the|at|in|on|of|for|to|by|with|from|about|and|or|"
-                              r"did|does|do|is|was|were|are|has|have|had|what|which|who|when|"
-                              r"where|how)$", re.I)
-_OF_PHRASE = re.compile(r"^\s+(?:of|for)\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'’-]*)*(?:\s+"
-                        r"project|\s+programme)?")
-_ORGANISATION_WORDS = {"cluster", "network", "association", "council", "platform", "programme",
-                       "project", "foundation", "university", "park", "agency", "group"}
 _CITATION = re.compile(r"\[\d+\]")
-#: A capitalised word after the first one: the question names something of its own.
-_NAME_INSIDE = re.compile(r"(?<=\S)\s+[\w'’-]*[A-Z]")
-#: "the organisers": a definite thing the conversation must have introduced.
-_DEFINITE = re.compile(r"\bthe\s+[a-z]")
+
+
+def _p(name: str) -> re.Pattern[str]:
+    """A conversation pattern of the lexicon (``conversation:`` in ``lexicon/en.yaml``)."""
+    return load_lexicon().conversation[name]
 
 
 def recent_user_turns(history: list[Message] | None, max_turns: int) -> list[str]:
@@ -68,18 +50,19 @@ def last_answer(history: list[Message] | None) -> str:
 
 def is_follow_up(question: str) -> bool:
     """Whether a question leans on an earlier turn (pronouns, "and ...", "what about ...")."""
-    return bool(_FOLLOW_UP_START.search(question) or _PRONOUN.search(question)
-                or _PLURAL_PRONOUN.search(question) or _PERSON_PRONOUN.search(question)
+    return bool(_p("follow_up_start").search(question) or _p("pronoun").search(question)
+                or _p("plural_pronoun").search(question) or _p("person_pronoun").search(question)
                 or len(question.split()) <= 4
-                or (not _NAME_INSIDE.search(question) and _DEFINITE.search(question)))
+                or (not _p("name_inside").search(question) and _p("definite").search(question)))
 
 
 def person_named(answer: str, entities: list[str]) -> str | None:
     """The first person's name in an answer: capitalised words that are no organisation."""
-    for match in _PERSON_NAME.finditer(answer):
+    for match in _p("person_name").finditer(answer):
         name = match.group(0)
         lowered = {w.lower() for w in re.split(r"[ -]", name)}
-        if lowered & _ORGANISATION_WORDS or any(name in e or e in name for e in entities):
+        organisation = lowered & load_lexicon().organisation_words
+        if organisation or any(name in e or e in name for e in entities):
             continue
         if name.split()[0].lower() in {"the", "in", "at", "on", "from", "since", "and"}:
             continue
@@ -95,9 +78,9 @@ def described_phrase(noun: str, previous: str) -> str | None:
         return None
     before = previous[: match.start()].split()
     phrase: list[str] = []
-    while before and not _PHRASE_BOUNDARY.match(before[-1]) and len(phrase) < 4:
+    while before and not _p("phrase_boundary").match(before[-1]) and len(phrase) < 4:
         phrase.insert(0, before.pop())
-    tail = _OF_PHRASE.match(previous[match.end():])
+    tail = _p("of_phrase").match(previous[match.end():])
     determiner = "" if phrase and phrase[0].lower() in ("its", "their") else "the "
     return determiner + " ".join([*phrase, match.group(0)]) + (tail.group(0) if tail else "")
 
@@ -121,7 +104,7 @@ def resolve_follow_up(question: str, history: list[Message] | None, find_entitie
     previous = turns[-1]
     if named_now:
         named_before = find_entities(previous)
-        if _WHAT_ABOUT.search(question) and named_before:  # same question, other cluster
+        if _p("what_about").search(question) and named_before:  # same question, other cluster
             rewritten = previous
             for old, new in zip(named_before, named_now + named_now[-1:] * len(named_before)):
                 rewritten = re.sub(re.escape(old), new, rewritten, flags=re.I)
@@ -136,12 +119,12 @@ def resolve_follow_up(question: str, history: list[Message] | None, find_entitie
     rewritten = _resolve_demonstratives(question, previous)
     person = person_named(last_answer(history), entities)
     if person:
-        rewritten = _PERSON_PRONOUN.sub(lambda m: _person(m.group(0), person), rewritten)
+        rewritten = _p("person_pronoun").sub(lambda m: _person(m.group(0), person), rewritten)
     if entities:
         name = " and ".join(entities)
-        rewritten = _POSSESSIVE.sub(lambda m: _possessive(m.group(0), name), rewritten)
-        thing_asked = _ASKS_FOR_THING.search(previous) and _SUBJECT_IT.search(rewritten)
-        rewritten = _SUBJECT_IT.sub(name, rewritten)
+        rewritten = _p("possessive").sub(lambda m: _possessive(m.group(0), name), rewritten)
+        thing_asked = _p("asks_for_thing").search(previous) and _p("subject_it").search(rewritten)
+        rewritten = _p("subject_it").sub(name, rewritten)
         if _mentions_all(rewritten, entities) and not _unresolved(rewritten) and not thing_asked:
             return rewritten, None
     return rewritten, previous
@@ -153,7 +136,7 @@ def _resolve_demonstratives(question: str, previous: str) -> str:
         phrase = described_phrase(match.group(1), previous)
         return phrase if phrase else match.group(0)
 
-    return _DEMONSTRATIVE.sub(replace, question)
+    return _p("demonstrative").sub(replace, question)
 
 
 def _unresolved(question: str) -> bool:

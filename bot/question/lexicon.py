@@ -59,6 +59,7 @@ class Lexicon:
     organisation_words: frozenset[str]
     number_words: str
     years: re.Pattern[str]
+    conversation: dict[str, re.Pattern[str]]
 
     def group(self, word: str) -> frozenset[str]:
         """The stems that ask for the same thing as ``word`` (its synonyms), itself included."""
@@ -133,4 +134,7 @@ def load_lexicon(language: str = "en") -> Lexicon:
         organisation_words=frozenset(raw["organisation_words"]),
         number_words=raw["number_words"],
         years=re.compile(r"\b(?:1[89]\d\d|20\d\d)\b"),
+        conversation={name: re.compile(pattern, 0 if name in raw["conversation_case_sensitive"]
+                                       else re.I)
+                      for name, pattern in raw["conversation"].items()},
     )
