@@ -170,6 +170,8 @@ class ExtractiveAnswerer(Answerer):
             "table_cell": float(candidate.unit.column is not None),
             "practice_fit": float(question.practice and len(text.split()) >= 10
                                   and not text.rstrip().endswith("?")),
+            "practice_action": float(question.practice
+                                     and bool(lex.action_sentence.search(text))),
         }
         candidate.probability = self.scorer.probability(candidate.features)
 

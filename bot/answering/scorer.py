@@ -31,7 +31,8 @@ FEATURES = (
     "is_question",  # it is itself a question (an interview's question, a heading)
     "terse",  # under six words with no figure: a heading or a label
     "table_cell",  # a cell of a table, quoted with its row
-    "practice_fit",  # a practice is asked and the sentence tells what was done
+    "practice_fit",  # a practice is asked and the sentence is a full statement
+    "practice_action",  # a practice is asked and the sentence tells what was done
 )
 
 

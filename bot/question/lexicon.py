@@ -52,6 +52,7 @@ class Lexicon:
     superlative_min: re.Pattern[str]
     practice: re.Pattern[str]
     target_sentence: re.Pattern[str]
+    action_sentence: re.Pattern[str]
     target_question: re.Pattern[str]
     name: re.Pattern[str]
     generic_name_words: frozenset[str]
@@ -127,6 +128,7 @@ def load_lexicon(language: str = "en") -> Lexicon:
         superlative_min=rx("superlative_min"),
         practice=rx("practice"),
         target_sentence=rx("target_sentence"),
+        action_sentence=rx("action_sentence"),
         target_question=rx("target_question"),
         name=re.compile(raw["name"]),
         generic_name_words=frozenset(raw["generic_name_words"]),
