@@ -139,3 +139,11 @@ def test_a_terse_question_asks_for_the_kind_its_noun_names() -> None:
     assert question.ask.kind == "count" and "staff" in question.ask.wanted
     assert question.ask.years == ["2024"]
     assert analyser().of_text("alpha dues?").ask.kind == "money"
+
+
+def test_a_follow_up_asks_of_the_organisation_the_turn_before_named(bot: Bot) -> None:
+    history = [{"role": "user", "content": "How many member companies does Beta Health "
+                                           "Network count?"},
+               {"role": "assistant", "content": "85 [1]."}]
+    question = bot.analyse("And in 2023?", history)
+    assert question.context and question.entities == ["Beta Health Network"]

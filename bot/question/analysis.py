@@ -128,6 +128,8 @@ class QuestionAnalyser:
         """The ``Question`` for a standalone ``text`` (``context``: the previous question)."""
         lex = self.lexicon
         organisations = self._organisations(text)
+        if not organisations and context:  # "and in 2023?" asks of what the turn before named
+            organisations = [o for o in self._organisations(context) if o.known]
         names = [o.written for o in organisations]
         compares = is_comparison(text, names, lex)
         if not compares:  # names a comparison does not ask about stay out
