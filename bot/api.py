@@ -120,6 +120,7 @@ class Bot:
 
     def _prepare(self, question: str, filters: dict[str, Any] | None,
                  history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:
+        check_request(question, filters, history, k)
         question = " ".join(question.split())
         if not question:
             raise ConfigError("the question is empty: type a question")
@@ -192,3 +193,31 @@ class Bot:
                 self._store.close()
             self._store = None
             self._retriever = None
+
+
+#: The most sources an answer may have (``k``).
+MAX_K = 50
+
+
+def check_request(question: Any, filters: Any, history: Any, k: Any) -> None:
+    """Refuse arguments of the wrong type or range with a ``ConfigError`` that says what is
+    expected, before anything is searched."""
+    if not isinstance(question, str):
+        raise ConfigError(f"the question must be text, not {type(question).__name__}")
+    if isinstance(k, bool) or not (k is None or isinstance(k, int)) or (
+            k is not None and not 1 <= k <= MAX_K):
+        raise ConfigError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+    if filters is not None:
+        if not isinstance(filters, dict):
+            raise ConfigError("filters must be a dict such as {'cluster': 'BioM'}")
+        for key, value in filters.items():
+            values = value if isinstance(value, (list, tuple, set)) else [value]
+            if not all(v is None or isinstance(v, (str, int)) for v in values):
+                raise ConfigError(f"filter {key!r} must be text, a number or a list of them, "
+                                  f"not {type(value).__name__}")
+    if history is not None:
+        if not isinstance(history, list) or not all(
+                isinstance(m, dict) and m.get("role") in ("user", "assistant")
+                and isinstance(m.get("content"), str) for m in history):
+            raise ConfigError("history must be a list of {'role': 'user' or 'assistant', "
+                              "'content': text} messages")

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from .config import LLM_BACKENDS, Settings, describe_settings
-from .errors import BotError
+from .errors import BotError, CorpusNotFound
 
 #: Exit code of ``index`` when the run finished but some files could not be indexed.
 EXIT_SOME_FAILED = 10
@@ -116,6 +116,13 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         report = bot.index(rebuild=rebuild, progress=progress)
     finally:
         progress.close()
+    if not (report.added or report.updated or report.unchanged or report.removed
+            or report.failed):
+        from .documents import PARSERS
+
+        raise CorpusNotFound(f"no supported document in {bot.settings.corpus_dir} "
+                             f"({', '.join(sorted(PARSERS))}): add documents there or point "
+                             "--corpus at the folder that holds them")
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -134,14 +141,16 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 @click.option("--country", help="Only documents about this country.")
 @click.option("--topic", help="Only documents on this topic (e.g. 'income streams').")
 @click.option("--year", type=int, help="Only documents of this year.")
+@click.option("--type", "doc_type", help="Only documents of this type (e.g. 'profile').")
+@click.option("--source", help="Only this document (its path in the corpus).")
 @click.option("--llm", type=click.Choice(LLM_BACKENDS),
               help="Answer backend [BOT_LLM, default extractive].")
 @click.option("--json", "as_json", is_flag=True,
-              help="Print answer, abstained and sources as JSON.")
+              help="Print answer, abstained, query and sources as JSON.")
 @_translate_errors
 def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | None,
-        country: str | None, topic: str | None, year: int | None, llm: str | None,
-        as_json: bool) -> None:
+        country: str | None, topic: str | None, year: int | None, doc_type: str | None,
+        source: str | None, llm: str | None, as_json: bool) -> None:
     """Answer QUESTION from the index, citing the sources.
 
     \b
@@ -152,7 +161,8 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
     from .api import Bot
 
     bot = Bot(_settings(index_dir=index_dir, llm=llm))
-    filters = {"cluster": cluster, "country": country, "topic": topic, "year": year}
+    filters = {"cluster": cluster, "country": country, "topic": topic, "year": year,
+               "type": doc_type, "source": source}
     answer = bot.ask(question, filters={k_: v for k_, v in filters.items() if v}, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
@@ -246,7 +256,8 @@ def settings() -> None:
 
     values = {f.metadata["env"]: getattr(current, f.name) for f in dataclasses.fields(current)}
     for env, default, help_text in describe_settings():
-        click.echo(f"{env}={values[env]}\n    {help_text} (default: {default})")
+        shown = help_text if "(default:" in help_text else f"{help_text} (default: {default})"
+        click.echo(f"{env}={values[env]}\n    {shown}")
 
 
 @main.command()

@@ -244,3 +244,23 @@ def test_comparison_line_says_when_a_cluster_is_not_covered(bot: Bot) -> None:
 def test_abstains_when_the_asked_attribute_is_missing(bot: Bot) -> None:
     answer = bot.ask("What is the annual fee of a large company at the Gamma Medtech Cluster?")
     assert answer.abstained
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ({"question": 5}, "must be text"),
+        ({"question": "fee?", "k": "5"}, "k must be a whole number"),
+        ({"question": "fee?", "k": 2.5}, "k must be a whole number"),
+        ({"question": "fee?", "k": -1}, "k must be a whole number"),
+        ({"question": "fee?", "k": 10**9}, "k must be a whole number"),
+        ({"question": "fee?", "filters": {"cluster": {"a": 1}}}, "filter 'cluster'"),
+        ({"question": "fee?", "filters": "BioM"}, "filters must be a dict"),
+        ({"question": "fee?", "history": [{"role": "robot"}]}, "history must be a list"),
+    ],
+)
+def test_wrong_arguments_are_typed_errors(bot: Bot, arguments: dict, message: str) -> None:
+    from bot.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=message):
+        bot.ask(**arguments)

@@ -47,6 +47,14 @@ def test_index_and_ask_json_shapes(tmp_path: Path, monkeypatch, embeddings) -> N
     text = runner.invoke(main, ["ask", "When was the Beta Health Network founded?"]).output
     assert "2011" in text and "Sources:" in text and "[1] Beta Health Network profile" in text
 
+    by_type = json.loads(runner.invoke(main, ["ask", "What does the cluster offer?", "--type",
+                                              "report", "--json"]).output)
+    assert {s["source"] for s in by_type["sources"]} == {"gamma-report.txt"}
+    by_source = json.loads(runner.invoke(main, ["ask", "How much does a small company pay?",
+                                                "--source", "beta-profile.md",
+                                                "--json"]).output)
+    assert {s["source"] for s in by_source["sources"]} == {"beta-profile.md"}
+
 
 def test_flags_override_environment(tmp_path: Path, monkeypatch, embeddings) -> None:
     write_corpus(tmp_path / "elsewhere")
@@ -78,6 +86,20 @@ def test_errors_are_one_line_with_exit_code(tmp_path: Path) -> None:
     result = runner.invoke(main, ["index", "--corpus", str(tmp_path / "missing")])
     assert result.exit_code == 3 and "does not exist" in result.output
     assert "Traceback" not in result.output
+
+
+def test_index_of_a_folder_without_documents_says_so(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / ".hidden").write_text("not a document")
+    result = CliRunner().invoke(main, ["index", "--corpus", str(tmp_path / "empty")])
+    assert result.exit_code == 3
+    assert result.output.startswith("Error: no supported document in") and ".pdf" in result.output
+
+
+def test_settings_name_each_default_once() -> None:
+    output = CliRunner().invoke(main, ["settings"]).output
+    assert all(line.count("(default:") == 1 for line in output.splitlines()
+               if line.startswith("    "))
 
 
 def test_bad_setting_is_reported(monkeypatch) -> None:
