@@ -17,9 +17,9 @@ from typing import Any
 from .answering import Answer, Answerer
 from .config import Settings
 from .conversation import rewrite_follow_up
-from .errors import ConfigError
+from .errors import ConfigError, EmptyIndex
 from .indexing import IndexReport, Progress, sync_index
-from .retrieval import Hit, Query, Retriever
+from .retrieval import Hit, Query, Retriever, metadata_filter
 from .store import FileRecord, IndexStore, current_generation
 
 Message = dict[str, str]
@@ -124,6 +124,8 @@ class Bot:
         question = " ".join(question.split())
         if not question:
             raise ConfigError("the question is empty: type a question")
+        if self.store.count() == 0:
+            raise EmptyIndex(str(self.settings.index_dir), str(self.settings.corpus_dir))
         retriever = self.search
         standalone = self.rewrite(question, history)
         query = retriever.prepare(standalone)
@@ -146,7 +148,8 @@ class Bot:
         """
         started = perf_counter()
         standalone, query, hits = self._prepare(question, filters, history, k)
-        answer = self.answerer.answer(standalone, query, hits, history)
+        answer = (self._no_match(filters) if not hits and self._matches_nothing(filters)
+                  else self.answerer.answer(standalone, query, hits, history))
         answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
         return answer
 
@@ -156,10 +159,30 @@ class Bot:
         """Yield the answer's text in pieces as it is produced, then the final ``Answer``."""
         started = perf_counter()
         standalone, query, hits = self._prepare(question, filters, history, k)
+        if not hits and self._matches_nothing(filters):
+            answer = self._no_match(filters)
+            answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+            yield answer.text
+            yield answer
+            return
         for item in self.answerer.stream(standalone, query, hits, history):
             if isinstance(item, Answer):
                 item.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
             yield item
+
+    def _matches_nothing(self, filters: dict[str, Any] | None) -> bool:
+        """Whether ``filters`` leave no indexed chunk to search."""
+        allowed = metadata_filter(filters)
+        keywords = self.store.keywords
+        return allowed is not None and keywords is not None and not keywords.mask(allowed).any()
+
+    @staticmethod
+    def _no_match(filters: dict[str, Any] | None) -> Answer:
+        shown = ", ".join(f"{key} {value}" for key, value in (filters or {}).items() if value)
+        return Answer(f"No indexed document matches these filters ({shown}): remove a filter "
+                      "or choose other values.", True, [],
+                      {"abstain_reason": "the filters match no document",
+                       "filters_match_nothing": True})
 
     def documents(self) -> dict[str, FileRecord]:
         """The indexed files, by source path."""

@@ -36,6 +36,15 @@ class IndexNotFound(BotError):
         )
 
 
+class EmptyIndex(IndexNotFound):
+    """The index exists but holds no document."""
+
+    def __init__(self, index_dir: str, corpus_dir: str):
+        BotError.__init__(
+            self, f"the index at {index_dir} holds no document: put documents into {corpus_dir} "
+                  f"and run `clusterbot index --index {index_dir}`")
+
+
 class IndexMismatch(BotError):
     """The index was built with another embedding model or chunking."""
 

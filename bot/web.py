@@ -302,9 +302,11 @@ class WebApp:
         if answer is None:
             raise AnswerError("the answer was cut short: ask again")
         content = answer.text
-        if answer.abstained:
+        if answer.abstained and not answer.metadata.get("filters_match_nothing"):
             self.feedback.add_unanswered(question, filters)
             content = f"**{answer.text}**{NO_ANSWER_HINT}"
+        elif answer.abstained:
+            content = f"**{answer.text}**"
         chat[-1] = {"role": "assistant", "content": content}
         answers[str(len(chat) - 1)] = {"question": question, "filters": filters,
                                        **answer.to_dict()}
@@ -525,7 +527,7 @@ class WebApp:
             answer = self.bot.ask(question, filters=filters)
         except IndexNotFound:
             raise self._not_ready() from None
-        if answer.abstained:
+        if answer.abstained and not answer.metadata.get("filters_match_nothing"):
             self.feedback.add_unanswered(question, filters)
         return answer.to_dict()
 

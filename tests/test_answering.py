@@ -264,3 +264,32 @@ def test_wrong_arguments_are_typed_errors(bot: Bot, arguments: dict, message: st
 
     with pytest.raises(ConfigError, match=message):
         bot.ask(**arguments)
+
+
+def test_filters_that_match_no_document_say_so(bot: Bot) -> None:
+    answer = bot.ask("What does a small company pay?",
+                     filters={"cluster": "Alpha Bio Cluster", "country": "Italy"})
+    assert answer.abstained and answer.sources == []
+    assert answer.text.startswith("No indexed document matches these filters (cluster Alpha Bio "
+                                  "Cluster, country Italy)")
+    streamed = list(bot.stream("What does a small company pay?",
+                               filters={"year": 1999}))
+    assert streamed[-1].abstained and streamed[0].startswith("No indexed document matches")
+
+
+def test_an_index_without_documents_says_so(tmp_path, embeddings) -> None:
+    from bot import Settings
+    from bot.errors import EmptyIndex, IndexNotFound
+
+    from .conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "corpus")
+    settings = Settings.from_env(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
+    bot = Bot(settings, embeddings)
+    bot.index()
+    for path in corpus.iterdir():
+        path.unlink()
+    bot.index()
+    with pytest.raises(EmptyIndex, match="holds no document") as raised:
+        bot.ask("What does a small company pay?")
+    assert isinstance(raised.value, IndexNotFound) and raised.value.exit_code == 4

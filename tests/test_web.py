@@ -97,14 +97,20 @@ def test_filters_restrict_the_sources(server: Server) -> None:
 
 
 def test_a_question_the_documents_do_not_answer_is_logged(server: Server) -> None:
-    result = ask(server, "Which robots does the cluster build?", year="2017")
+    result = ask(server, "Which robots does the cluster build?", year="2023")
     assert result == {"answer": "The indexed documents do not answer this question.",
                       "abstained": True, "query": "Which robots does the cluster build?",
                       "sources": []}
     logged = (server.settings.data_dir / "unanswered.jsonl").read_text(encoding="utf-8")
     records = [json.loads(line) for line in logged.splitlines()]
-    assert {"question": "Which robots does the cluster build?", "filters": {"year": "2017"}} \
+    assert {"question": "Which robots does the cluster build?", "filters": {"year": "2023"}} \
         in [{k: r[k] for k in ("question", "filters")} for r in records]
+    no_match = ask(server, "What does membership cost?", cluster="Beta Health Network",
+                   country="Italy")
+    assert no_match["abstained"] and no_match["answer"].startswith(
+        "No indexed document matches these filters (cluster Beta Health Network, country Italy)")
+    logged = (server.settings.data_dir / "unanswered.jsonl").read_text(encoding="utf-8")
+    assert "What does membership cost?" not in logged  # no content gap: the filters are
     gaps = server.client.predict(api_name="/insights")
     questions = [g["question"] for topic in gaps for g in topic["unanswered"]]
     assert "Which robots does the cluster build?" in questions
