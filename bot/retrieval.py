@@ -13,7 +13,6 @@ A", "... of B") and the hits of each taken in turn.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -22,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Settings
 from .errors import ConfigError
 from .store import IndexStore, StoredChunk
-from .text import STOPWORDS, content_words, words
+from .text import STOPWORDS, content_words, fold, words
 
 if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
     from langchain_core.embeddings import Embeddings
@@ -115,12 +114,6 @@ def build_where(filters: dict[str, Any] | None) -> dict[str, Any] | None:
     return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
-def _fold(text: str) -> str:
-    return "".join(
-        c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c)
-    )
-
-
 _NAME_AND_SHORT_FORM = re.compile(r"([A-Z][\w’'.-]*(?:\s+(?:[A-Z][\w’'.-]*|of|for|and|de|the))*)"
                                   r"\s+\(([^()]{2,40})\)")
 
@@ -131,9 +124,9 @@ def title_aliases(cluster: str, title: str) -> list[str]:
     aliases = []
     for long, short in _NAME_AND_SHORT_FORM.findall(title):
         long = re.sub(r"^(The|A|An)\s+", "", long.strip())
-        if _fold(short) == _fold(cluster):
+        if fold(short) == fold(cluster):
             aliases.append(long)
-        elif _fold(long).endswith(_fold(cluster)) and re.fullmatch(r"[A-Za-z][\w.&-]*[A-Z][\w.&-]*",
+        elif fold(long).endswith(fold(cluster)) and re.fullmatch(r"[A-Za-z][\w.&-]*[A-Z][\w.&-]*",
                                                                    short):
             aliases.append(short)
     return aliases
@@ -148,25 +141,25 @@ class EntityMatcher:
         self.aliases = {a: c for a, c in (aliases or {}).items() if c in self.names}
         owners: dict[str, set[str]] = defaultdict(set)
         for name in self.names:
-            for word in words(_fold(name)):
+            for word in words(fold(name)):
                 if word not in GENERIC_NAME_WORDS and len(word) > 2:
                     owners[word].add(name)
         self.keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
 
     def written(self, question: str, name: str) -> str:
         """How ``question`` writes the cluster ``name``: the name or another name of it."""
-        folded = _fold(question)
+        folded = fold(question)
         for alias, owner in self.aliases.items():
-            if owner == name and _fold(name) not in folded and _fold(alias) in folded:
+            if owner == name and fold(name) not in folded and fold(alias) in folded:
                 return alias
         return name
 
     def find(self, question: str) -> list[str]:
         """Cluster names mentioned in ``question``, in order of first mention."""
-        folded = _fold(question)
+        folded = fold(question)
         found: dict[str, int] = {}
         for alias, name in [*((n, n) for n in self.names), *self.aliases.items()]:
-            match = re.search(rf"\b{re.escape(_fold(alias))}\b", folded)
+            match = re.search(rf"\b{re.escape(fold(alias))}\b", folded)
             if match and match.start() < found.get(name, 10**9):
                 found[name] = match.start()
         for position, word in enumerate(words(folded)):
@@ -230,7 +223,7 @@ def fuse(rankings: list[tuple[float, list[str]]], k: int) -> dict[str, float]:
 _NAME = re.compile(r"\b[A-Z][\w'’-]*[A-Z0-9][\w'’-]*\b|\b[A-Z][\w'’-]+(?:\s+(?:(?:of|for|de|"
                    r"the)\s+)*[A-Z][\w'’-]+)+")
 #: Names made of these words only are no organisation ("Gold Label", "EU").
-_NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
+NAME_NOISE = {"eu", "gold", "silver", "bronze", "label", "labels", "european", "union"}
 
 
 def named_phrases(question: str) -> list[str]:
@@ -242,7 +235,7 @@ def named_phrases(question: str) -> list[str]:
         if match.start() == len(question) - len(question.lstrip()):
             name = name.split(" ", 1)[1] if " " in name else ""
         name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
-        if name and any(w not in GENERIC_NAME_WORDS | _NAME_NOISE for w in content_words(name)):
+        if name and any(w not in GENERIC_NAME_WORDS | NAME_NOISE for w in content_words(name)):
             names.append(name)
     return names
 
@@ -250,10 +243,10 @@ def named_phrases(question: str) -> list[str]:
 def other_names(question: str, entities: list[str], written: dict[str, str]) -> list[str]:
     """Names in ``question`` other than those of the clusters the index knows it names ("the
     European Secretariat for Cluster Analysis" beside a known cluster)."""
-    known = {w for e in entities for n in (e, written.get(e, e)) for w in words(_fold(n))
+    known = {w for e in entities for n in (e, written.get(e, e)) for w in words(fold(n))
              if w not in GENERIC_NAME_WORDS}
     return [name for name in named_phrases(question)
-            if not {w for w in words(_fold(name)) if w not in GENERIC_NAME_WORDS} & known]
+            if not {w for w in words(fold(name)) if w not in GENERIC_NAME_WORDS} & known]
 
 
 def name_span(text: str, name: str) -> tuple[int, int] | None:
@@ -397,14 +390,14 @@ class Retriever:
         missing = [i for i in order if i not in found]
         if missing:  # found by keywords only: fetch their text and dense similarity
             found.update((c.id, c) for c in self.store.get(missing, query.vector))
-        named = {_fold(e) for e in query.entities}
+        named = {fold(e) for e in query.entities}
         hits: list[Hit] = []
         for chunk_id in order:
             chunk = found.get(chunk_id)
             if chunk is None:
                 continue
-            cluster = _fold(str(chunk.metadata.get("cluster", "")))
-            title = _fold(str(chunk.metadata.get("title", "")))
+            cluster = fold(str(chunk.metadata.get("cluster", "")))
+            title = fold(str(chunk.metadata.get("title", "")))
             matched = bool(named) and (cluster in named or any(n in title for n in named))
             hits.append(Hit(chunk.id, chunk.text, chunk.metadata, fused[chunk_id], chunk.score,
                             matched))
@@ -456,8 +449,8 @@ class Retriever:
         overflow: list[Hit] = []
         per_source: Counter[str] = Counter()
         per_cluster: Counter[str] = Counter()
-        first_of_entity = [next((h for h in hits if _fold(str(h.metadata.get("cluster", "")))
-                                 == _fold(e)), None) for e in query.entities]
+        first_of_entity = [next((h for h in hits if fold(str(h.metadata.get("cluster", "")))
+                                 == fold(e)), None) for e in query.entities]
         ordered = [h for h in first_of_entity if h is not None] if query.comparison else []
         ordered += [h for h in hits if h not in ordered]
         for hit in ordered:

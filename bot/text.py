@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
@@ -25,6 +26,12 @@ STOPWORDS = frozenset(
     yourselves tell give show list describe explain please much many does did kind kinds
     type types way ways""".split()
 )
+
+
+def fold(text: str) -> str:
+    """Lower case without accents: "Kraków" and "krakow" compare equal."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text.lower())
+                   if not unicodedata.combining(c))
 
 
 def count_tokens(text: str) -> int:
