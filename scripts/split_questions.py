@@ -20,8 +20,9 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from bot.evaluation import SPLITS
+
 ROOT = Path(__file__).resolve().parent.parent
-SPLITS = ("dev", "test")
 SEED = 20241130
 
 
