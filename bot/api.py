@@ -17,7 +17,8 @@ from typing import Any
 from .answering import Answer, Answerer
 from .config import Settings
 from .conversation import rewrite_follow_up
-from .errors import ConfigError, EmptyIndex
+from .errors import ConfigError, EmptyIndex, IndexDamaged
+from .health import HealthReport, inspect_index, repair_index
 from .indexing import IndexReport, Progress, sync_index
 from .retrieval import Hit, Query, Retriever, metadata_filter
 from .store import FileRecord, IndexStore, current_generation
@@ -70,9 +71,15 @@ class Bot:
             if self._store is None or state != self._opened_state:
                 if self._store is not None:
                     self._store.close()
-                self._store = IndexStore.open(self.settings)
+                    self._store = None
                 self._retriever = None
-                self._opened_state = state
+                store = IndexStore.open(self.settings)
+                try:
+                    store.ensure_consistent()
+                except IndexDamaged:
+                    store.close()
+                    raise
+                self._store, self._opened_state = store, state
             return self._store
 
     def _index_state(self) -> tuple:
@@ -101,6 +108,17 @@ class Bot:
         return sync_index(self.settings, lambda: self.embeddings,
                           Path(corpus_dir) if corpus_dir else None, rebuild, progress)
 
+    def check(self, repair: bool = False, corpus_dir: str | Path | None = None,
+              progress: Progress | None = None) -> HealthReport:
+        """Whether manifest, vectors and keyword index agree; with ``repair``, rebuild what is
+        damaged from what is intact (see ``bot.health``)."""
+        with self._lock:
+            self.close()
+        if not repair:
+            return inspect_index(self.settings)
+        return repair_index(self.settings, lambda: self.embeddings,
+                            Path(corpus_dir) if corpus_dir else None, progress)
+
     def retrieve(self, question: str, k: int | None = None,
                  filters: dict[str, Any] | None = None) -> list[Hit]:
         """The chunks that best match ``question`` under ``filters``."""
@@ -120,16 +138,31 @@ class Bot:
 
     def _prepare(self, question: str, filters: dict[str, Any] | None,
                  history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:
-        check_request(question, filters, history, k)
+        check_request(question, filters, history, k, self.settings.max_k)
         question = " ".join(question.split())
         if not question:
             raise ConfigError("the question is empty: type a question")
         if self.store.count() == 0:
             raise EmptyIndex(str(self.settings.index_dir), str(self.settings.corpus_dir))
-        retriever = self.search
         standalone = self.rewrite(question, history)
+        from chromadb.errors import ChromaError
+
+        try:
+            return standalone, *self._search(standalone, filters, k)
+        except ChromaError:  # the index was reopened under this search: once more on the new one
+            with self._lock:
+                self._opened_state = None
+        try:
+            return standalone, *self._search(standalone, filters, k)
+        except ChromaError as exc:
+            raise IndexDamaged(str(self.settings.index_dir), "the vector store cannot be "
+                               f"searched: {exc.__class__.__name__}: {exc}") from exc
+
+    def _search(self, standalone: str, filters: dict[str, Any] | None,
+                k: int | None) -> tuple[Query, list[Hit]]:
+        retriever = self.search
         query = retriever.prepare(standalone)
-        return standalone, query, retriever.search(query, k or self.settings.top_k, filters)
+        return query, retriever.search(query, k or self.settings.top_k, filters)
 
     def rewrite(self, question: str, history: list[Message] | None) -> str:
         """``question`` made standalone using the conversation ``history``."""
@@ -218,18 +251,14 @@ class Bot:
             self._retriever = None
 
 
-#: The most sources an answer may have (``k``).
-MAX_K = 50
-
-
-def check_request(question: Any, filters: Any, history: Any, k: Any) -> None:
+def check_request(question: Any, filters: Any, history: Any, k: Any, max_k: int) -> None:
     """Refuse arguments of the wrong type or range with a ``ConfigError`` that says what is
     expected, before anything is searched."""
     if not isinstance(question, str):
         raise ConfigError(f"the question must be text, not {type(question).__name__}")
     if isinstance(k, bool) or not (k is None or isinstance(k, int)) or (
-            k is not None and not 1 <= k <= MAX_K):
-        raise ConfigError(f"k must be a whole number from 1 to {MAX_K}, not {k!r}")
+            k is not None and not 1 <= k <= max_k):
+        raise ConfigError(f"k must be a whole number from 1 to {max_k} (BOT_MAX_K), not {k!r}")
     if filters is not None:
         if not isinstance(filters, dict):
             raise ConfigError("filters must be a dict such as {'cluster': 'BioM'}")

@@ -134,9 +134,43 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
 
 
 @main.command()
+@_index_option
+@click.option("--repair", is_flag=True,
+              help="Rebuild what is damaged from what is intact (re-embeds only lost vectors).")
+@click.option("--corpus", "corpus_dir", type=click.Path(path_type=Path),
+              help="Folder of documents a repair re-reads [BOT_CORPUS_DIR, default corpus/].")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@_translate_errors
+def check(index_dir: Path | None, repair: bool, corpus_dir: Path | None, as_json: bool) -> None:
+    """Check that the index's manifest, vectors and keyword index agree; --repair fixes them.
+
+    Exit code 0 when the index is healthy, 8 when it is damaged.
+
+    \b
+    Examples:
+      clusterbot check
+      clusterbot check --repair --index ~/cluster-index
+    """
+    from .api import Bot
+    from .errors import IndexDamaged
+
+    bot = Bot(_settings(corpus_dir=corpus_dir, index_dir=index_dir))
+    progress = _TqdmProgress(enabled=sys.stderr.isatty() and not as_json)
+    try:
+        report = bot.check(repair=repair, progress=progress)
+    finally:
+        progress.close()
+    click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) if as_json
+               else report.summary())
+    if not report.ok:
+        sys.exit(IndexDamaged.exit_code)
+
+
+@main.command()
 @click.argument("question")
 @_index_option
-@click.option("--k", type=click.IntRange(1, 50), help="Number of sources [BOT_TOP_K, default 5].")
+@click.option("--k", type=click.IntRange(min=1),
+              help="Number of sources, up to BOT_MAX_K [BOT_TOP_K, default 5].")
 @click.option("--cluster", help="Only documents about this cluster.")
 @click.option("--country", help="Only documents about this country.")
 @click.option("--topic", help="Only documents on this topic (e.g. 'income streams').")

@@ -63,6 +63,7 @@ class Settings:
         "BOT_MAX_FILE_MB", "largest corpus file that is indexed, in MB (0: no limit); a larger "
         "file is reported as failed with its size, never cut short", default=50.0)
     top_k: int = _env("BOT_TOP_K", "sources per answer", default=5)
+    max_k: int = _env("BOT_MAX_K", "the most sources a request may ask for (k)", default=50)
     min_relevance: float = _env(
         "BOT_MIN_RELEVANCE",
         "cosine similarity under which the best passage counts as unrelated (abstain)",
@@ -149,14 +150,19 @@ class Settings:
     def _validate(self) -> None:
         for name in ("corpus_dir", "index_dir", "data_dir"):
             object.__setattr__(self, name, Path(getattr(self, name)))
+        for name, variable in (("index_dir", "BOT_INDEX_DIR (--index)"),
+                               ("data_dir", "BOT_DATA_DIR")):
+            if getattr(self, name).is_file():
+                raise ConfigError(f"{variable} is {getattr(self, name)}, a file: point it at a "
+                                  "folder (it is created when missing)")
         if self.chunk_tokens < 20:
             raise ConfigError("BOT_CHUNK_TOKENS must be at least 20")
         if not 0 <= self.chunk_overlap < self.chunk_tokens // 2:
             raise ConfigError("BOT_CHUNK_OVERLAP must be between 0 and half of BOT_CHUNK_TOKENS")
         if self.max_file_mb < 0:
             raise ConfigError("BOT_MAX_FILE_MB must be 0 (no limit) or a positive size in MB")
-        if self.top_k < 1:
-            raise ConfigError("BOT_TOP_K must be at least 1")
+        if not 1 <= self.top_k <= self.max_k:
+            raise ConfigError("BOT_TOP_K must be between 1 and BOT_MAX_K")
         if self.retrieval not in ("hybrid", "dense", "keyword"):
             raise ConfigError("BOT_RETRIEVAL must be hybrid, dense or keyword")
         if self.embedding_backend not in EMBEDDING_BACKENDS:

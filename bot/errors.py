@@ -45,6 +45,18 @@ class EmptyIndex(IndexNotFound):
                   f"and run `clusterbot index --index {index_dir}`")
 
 
+class IndexDamaged(BotError):
+    """Part of the index is missing or unreadable, or its parts disagree."""
+
+    exit_code = 8
+
+    def __init__(self, index_dir: str, what: str):
+        self.what = what
+        super().__init__(
+            f"the index at {index_dir} is damaged ({what}): repair it with "
+            f"`clusterbot check --repair --index {index_dir}`")
+
+
 class IndexMismatch(BotError):
     """The index was built with another embedding model or chunking."""
 

@@ -7,7 +7,7 @@ corpus are removed. ``rebuild=True`` builds a fresh generation and switches to i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -45,6 +45,7 @@ class IndexReport:
     failed: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     embedded: int = 0
+    reused: int = 0
     seconds: float = 0.0
 
     def to_dict(self) -> dict:
@@ -58,7 +59,9 @@ class IndexReport:
         return (
             f"{len(self.added)} added, {len(self.updated)} updated, {len(self.unchanged)} "
             f"unchanged, {len(self.removed)} removed, {len(self.failed)} failed; "
-            f"{self.embedded} chunks embedded, {self.chunks} in the index ({self.seconds:.1f} s)"
+            f"{self.embedded} chunks embedded, "
+            + (f"{self.reused} vectors reused, " if self.reused else "")
+            + f"{self.chunks} in the index ({self.seconds:.1f} s)"
         )
 
 
@@ -85,11 +88,14 @@ def _no_progress(stage: str, done: int, total: int) -> None:
 
 def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddings],
                corpus_dir: Path | None = None,
-               rebuild: bool = False, progress: Progress | None = None) -> IndexReport:
+               rebuild: bool = False, progress: Progress | None = None,
+               known_vectors: Mapping[str, Sequence[float]] | None = None) -> IndexReport:
     """Index ``corpus_dir`` (default: the settings') incrementally; return what was done.
 
     ``embeddings`` may be a loader function: the model is then loaded only if something must
-    be embedded, so a run over an unchanged corpus starts fast."""
+    be embedded, so a run over an unchanged corpus starts fast. ``known_vectors`` (chunk id to
+    vector, as a repair salvages them) are stored instead of embedding those chunks again.
+    An existing index that fails the cheap health check raises ``IndexDamaged``."""
     started = perf_counter()
     progress = progress or _no_progress
     corpus_dir = Path(corpus_dir or settings.corpus_dir)
@@ -110,6 +116,7 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
             store = IndexStore.create(settings, embedding_dimension(embeddings))
         else:
             store = IndexStore.open(settings)
+            store.ensure_consistent()
         manifest = store.manifest
         recovering = manifest.dirty
 
@@ -153,6 +160,13 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
         to_embed = [c for c in pending if c.id not in stored]
         manifest.dirty = True
         store.save_manifest()
+        if known_vectors:
+            salvaged = [c for c in to_embed if c.id in known_vectors]
+            for start in range(0, len(salvaged), EMBED_WINDOW):
+                window = salvaged[start : start + EMBED_WINDOW]
+                store.add(window, [known_vectors[c.id] for c in window])
+            report.reused = len(salvaged)
+            to_embed = [c for c in to_embed if c.id not in known_vectors]
         if to_embed:
             report.embedded = embed_into(store, _loaded(embeddings), to_embed, progress)
 
@@ -179,7 +193,8 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
         if recovering:
             known = {i for record in manifest.files.values() for i in record.chunk_ids}
             store.delete(sorted(store.all_ids() - known))
-        if fresh or recovering or report.embedded or stale or not store.has_keywords():
+        if (fresh or recovering or report.embedded or report.reused or stale
+                or not store.has_keywords()):
             progress("keywords", 0, 1)
             store.rebuild_keywords()
             progress("keywords", 1, 1)

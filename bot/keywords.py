@@ -142,22 +142,43 @@ class KeywordIndex:
 
     @classmethod
     def load(cls, folder: Path) -> KeywordIndex | None:
-        """The index saved in ``folder``, or None when there is none."""
+        """The index saved in ``folder``, or None when none was saved there.
+
+        Raises ``ValueError`` naming the file when a saved index is unreadable or its parts
+        disagree (rows, BM25 matrix and vectors must have one entry per chunk)."""
         import bm25s
+        import numpy as np
 
-        try:
-            rows = json.loads((folder / ROWS_FILE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        rows_path = folder / ROWS_FILE
+        if not rows_path.exists():
             return None
-        bm25 = bm25s.BM25.load(str(folder), show_progress=False) if rows["ids"] else None
+        try:
+            rows = json.loads(rows_path.read_text(encoding="utf-8"))
+            ids, metadata = list(rows["ids"]), list(rows["metadata"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{rows_path.name} is unreadable ({exc.__class__.__name__})") from exc
+        if len(metadata) != len(ids):
+            raise ValueError(f"{rows_path.name} has {len(ids)} ids but {len(metadata)} rows")
+        bm25 = None
+        if ids:
+            try:
+                bm25 = bm25s.BM25.load(str(folder), show_progress=False)
+                documents = int(bm25.scores["num_docs"])
+            except Exception as exc:  # bm25s raises whatever numpy and json raise
+                raise ValueError(f"the BM25 files are unreadable ({exc.__class__.__name__}: "
+                                 f"{exc})") from exc
+            if documents != len(ids):
+                raise ValueError(f"the BM25 matrix has {documents} rows for {len(ids)} chunks")
         vectors = None
-        if (folder / VECTORS_FILE).is_file():
-            import numpy as np
-
-            vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
-            if vectors.shape[0] != len(rows["ids"]):
-                vectors = None  # not of these rows: dense search falls back to Chroma
-        return cls(bm25, rows["ids"], rows["metadata"], vectors)
+        if (folder / VECTORS_FILE).exists():
+            try:
+                vectors = np.load(folder / VECTORS_FILE, mmap_mode="r")
+            except (OSError, ValueError) as exc:
+                raise ValueError(f"{VECTORS_FILE} is unreadable ({exc})") from exc
+            if vectors.ndim != 2 or vectors.shape[0] != len(ids):
+                raise ValueError(f"{VECTORS_FILE} holds {vectors.shape[0] if vectors.ndim else 0}"
+                                 f" vectors for {len(ids)} chunks")
+        return cls(bm25, ids, metadata, vectors)
 
     def nearest(self, vector: list[float], k: int,
                 allowed: Callable[[dict[str, Any]], bool]) -> list[tuple[str, float]]:

@@ -37,7 +37,7 @@ from typing import Any
 
 from .chunking import CHUNKER_VERSION, Chunk
 from .config import Settings
-from .errors import ConfigError, IndexLocked, IndexMismatch, IndexNotFound
+from .errors import ConfigError, IndexDamaged, IndexLocked, IndexMismatch, IndexNotFound
 from .keywords import ROWS_FILE, KeywordIndex
 
 MANIFEST_VERSION = 1
@@ -175,8 +175,9 @@ class IndexStore:
         manifest_path = root / generation / "manifest.json"
         try:
             manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexNotFound(str(root)) from exc
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise IndexDamaged(str(root), f"{generation}/manifest.json is unreadable: "
+                                          f"{exc.__class__.__name__}") from exc
         reason = manifest.mismatch(settings)
         if reason:
             raise IndexMismatch(
@@ -281,7 +282,10 @@ class IndexStore:
     def keywords(self) -> KeywordIndex | None:
         """The BM25 side index of this generation (None until built)."""
         if self._keywords is None:
-            self._keywords = KeywordIndex.load(self.path / KEYWORDS_DIR)
+            try:
+                self._keywords = KeywordIndex.load(self.path / KEYWORDS_DIR)
+            except ValueError as exc:
+                raise IndexDamaged(str(self.root), f"keyword index: {exc}") from exc
         return self._keywords
 
     def has_keywords(self) -> bool:
@@ -306,6 +310,26 @@ class IndexStore:
         matrix = np.concatenate(vectors) if vectors else None
         self._keywords = KeywordIndex.build(ids, texts, metadata, matrix)
         self._keywords.save(self.path / KEYWORDS_DIR)
+
+    def ensure_consistent(self) -> None:
+        """The cheap health check: raise ``IndexDamaged`` unless Chroma and the keyword index
+        hold as many chunks as the manifest lists (skipped while a run is writing: a dirty
+        manifest is reconciled by the next ``index``). ``clusterbot check`` looks deeper."""
+        if self.manifest.dirty:
+            return
+        expected = sum(len(record.chunk_ids) for record in self.manifest.files.values())
+        try:
+            stored = self.count()
+        except Exception as exc:  # noqa: BLE001 - sqlite, HNSW and Rust errors alike
+            raise IndexDamaged(str(self.root), f"the vector store cannot be read: "
+                                               f"{exc.__class__.__name__}: {exc}") from exc
+        if stored != expected:
+            raise IndexDamaged(str(self.root), f"the vector store holds {stored} chunks, the "
+                                               f"manifest lists {expected}")
+        keywords = self.keywords
+        if keywords is not None and len(keywords.ids) != expected:
+            raise IndexDamaged(str(self.root), f"the keyword index holds {len(keywords.ids)} "
+                                               f"chunks, the manifest lists {expected}")
 
     def count(self) -> int:
         """Number of stored chunks (asked once; ``add`` and ``delete`` make it ask again)."""
@@ -374,20 +398,23 @@ class IndexStore:
                 delete_generation(child, self.settings)
 
     def close(self) -> None:
-        """Release the Chroma client."""
+        """Release the Chroma client; the next use reads the index from disk afresh."""
+        client, self._client = self._client, None
         self._collection = None
-        self._client = None
+        if client is not None and hasattr(client, "close"):
+            client.close()  # the last client of a path stops chromadb's cached in-memory state
         self._keywords = None
         self._count = None
 
 
 def current_generation(root: Path) -> str | None:
-    """Name of the generation in use, or None when the folder holds no index."""
+    """Name of the generation in use, or None when the folder holds no index (or ``CURRENT``
+    names a generation that is gone: the next ``index`` builds afresh)."""
     try:
         name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
     except OSError:
         return None
-    return name if name and (root / name / "manifest.json").is_file() else None
+    return name if name and (root / name).is_dir() else None
 
 
 def remove_abandoned_generations(root: Path, settings: Settings | None = None) -> None:

@@ -107,3 +107,30 @@ def test_bad_setting_is_reported(monkeypatch) -> None:
     result = CliRunner().invoke(main, ["ask", "anything"])
     assert result.exit_code == 2
     assert "BOT_TOP_K='many' is not a valid int" in result.output
+
+
+def test_index_folder_that_is_a_file_is_a_one_line_error(tmp_path: Path) -> None:
+    write_corpus(tmp_path / "corpus")
+    not_a_folder = tmp_path / "index.txt"
+    not_a_folder.write_text("x", encoding="utf-8")
+    for command in (["index", "--index", str(not_a_folder)],
+                    ["ask", "fee?", "--index", str(not_a_folder)],
+                    ["check", "--index", str(not_a_folder)]):
+        result = CliRunner().invoke(main, command)
+        assert result.exit_code == 2, result.output
+        assert "is " + str(not_a_folder) + ", a file: point it at a folder" in result.output
+        assert "Traceback" not in result.output
+
+
+def test_k_is_bounded_by_a_setting(tmp_path: Path, monkeypatch, embeddings) -> None:
+    write_corpus(tmp_path / "corpus")
+    runner = CliRunner()
+    assert runner.invoke(main, ["index"]).exit_code == 0
+    monkeypatch.setenv("BOT_MAX_K", "6")
+    refused = runner.invoke(main, ["ask", "fee?", "--k", "7"])
+    assert refused.exit_code == 2 and "from 1 to 6 (BOT_MAX_K)" in refused.output
+    assert runner.invoke(main, ["ask", "fee?", "--k", "6"]).exit_code == 0
+    monkeypatch.setenv("BOT_TOP_K", "7")
+    wrong_default = runner.invoke(main, ["ask", "fee?"])
+    assert wrong_default.exit_code == 2 and "BOT_TOP_K must be between 1 and BOT_MAX_K" in \
+        wrong_default.output
