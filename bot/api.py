@@ -222,11 +222,12 @@ class Bot:
         return dict(self.store.manifest.files)
 
     def facets(self) -> dict[str, list]:
-        """Values present in the index for each filter: cluster, country, topic, year, type."""
+        """Values present in the index for each filter: cluster, country, topic, year, type,
+        language."""
         values: dict[str, set] = {"cluster": set(), "country": set(), "topic": set(),
-                                  "year": set(), "type": set()}
+                                  "year": set(), "type": set(), "language": set()}
         for record in self.documents().values():
-            for key in ("cluster", "country", "year", "type"):
+            for key in ("cluster", "country", "year", "type", "language"):
                 if record.metadata.get(key) not in (None, ""):
                     values[key].add(record.metadata[key])
             values["topic"].update(record.metadata.get("topics", []))

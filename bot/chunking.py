@@ -4,7 +4,9 @@ Blocks (paragraphs, list items, table rows) are packed into chunks of about ``ch
 tokens. A new section starts a new chunk once the current one holds a quarter of the target, so
 small sections travel with their neighbours instead of becoming tiny chunks; a block longer than
 the target is split at sentence boundaries. Consecutive chunks of one section share about
-``overlap`` tokens of text. Every chunk carries its document's metadata and heading path.
+``overlap`` tokens of text. Every chunk carries its document's metadata (its ``language``
+included) and heading path, and the language of its own text (a German section of an English
+report is German).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .documents import Block, Document
+from .language import DEFAULT_LANGUAGE, detect
 from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "
-CHUNKER_VERSION = 4  # bump when loaders or chunking change what is indexed (v4: re-flowed lines)
+#: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: languages).
+CHUNKER_VERSION = 5
 
 
 @dataclass
@@ -32,6 +36,7 @@ class Chunk:
     section: str = ""
     page: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    language: str = DEFAULT_LANGUAGE  # of this chunk's text; the document's is in metadata
 
     @property
     def heading_path(self) -> str:
@@ -113,6 +118,7 @@ def chunk_document(document: Document, chunk_tokens: int = 200, overlap: int = 4
         text = "\n".join(lines)
         first = group[0]
         seen[text] += 1
+        document_language = document.metadata.get("language", DEFAULT_LANGUAGE)
         chunks.append(
             Chunk(
                 id=chunk_id(document.source, text, seen[text]),
@@ -122,6 +128,7 @@ def chunk_document(document: Document, chunk_tokens: int = 200, overlap: int = 4
                 section=HEADING_SEPARATOR.join(first.section),
                 page=first.page,
                 metadata=dict(document.metadata),
+                language=detect(text, fallback=document_language),
             )
         )
     return chunks

@@ -177,6 +177,7 @@ def check(index_dir: Path | None, repair: bool, corpus_dir: Path | None, as_json
 @click.option("--year", type=int, help="Only documents of this year.")
 @click.option("--type", "doc_type", help="Only documents of this type (e.g. 'profile').")
 @click.option("--source", help="Only this document (its path in the corpus).")
+@click.option("--language", help="Only documents in this language (ISO 639-1 code, e.g. 'de').")
 @click.option("--llm", type=click.Choice(LLM_BACKENDS),
               help="Answer backend [BOT_LLM, default extractive].")
 @click.option("--json", "as_json", is_flag=True,
@@ -184,7 +185,7 @@ def check(index_dir: Path | None, repair: bool, corpus_dir: Path | None, as_json
 @_translate_errors
 def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | None,
         country: str | None, topic: str | None, year: int | None, doc_type: str | None,
-        source: str | None, llm: str | None, as_json: bool) -> None:
+        source: str | None, language: str | None, llm: str | None, as_json: bool) -> None:
     """Answer QUESTION from the index, citing the sources.
 
     \b
@@ -196,7 +197,7 @@ def ask(question: str, index_dir: Path | None, k: int | None, cluster: str | Non
 
     bot = Bot(_settings(index_dir=index_dir, llm=llm))
     filters = {"cluster": cluster, "country": country, "topic": topic, "year": year,
-               "type": doc_type, "source": source}
+               "type": doc_type, "source": source, "language": language}
     answer = bot.ask(question, filters={k_: v for k_, v in filters.items() if v}, k=k)
     if as_json:
         click.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))

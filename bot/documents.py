@@ -22,9 +22,12 @@ import yaml
 
 from . import reflow
 from .errors import LoadError
+from .language import detect, normalise_code
 
-METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative")
+METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative", "language")
 SIDECAR_SUFFIX = ".meta.yaml"
+#: Characters of a document read to detect its language.
+LANGUAGE_SAMPLE_CHARS = 20_000
 IGNORE_FILE = ".clusterbotignore"
 
 
@@ -294,6 +297,8 @@ def parse_html(data: bytes) -> _Parsed:
             meta[name] = tag["content"]
         elif name == "keywords" and tag.get("content") and "topics" not in meta:
             meta["topics"] = tag["content"]
+    if soup.html is not None and soup.html.get("lang") and "language" not in meta:
+        meta["language"] = soup.html["lang"]
     for tag in soup.find_all(_HTML_DROP):
         tag.decompose()
     for tag in soup.select('[role="navigation"], [role="contentinfo"], [role="banner"]'):
@@ -483,6 +488,10 @@ def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
             match = re.search(r"\d{4}", str(value))
             if match:
                 meta[key] = int(match.group())
+        elif key == "language":
+            code = normalise_code(value) or str(value).strip().lower()
+            if re.fullmatch(r"[a-z]{2,3}", code):
+                meta[key] = code
         elif key == "illustrative":
             meta[key] = value if isinstance(value, bool) else str(value).lower() in {"true", "yes"}
         else:
@@ -529,11 +538,14 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
     blocks = [b for b in parsed.blocks if b.text.strip()]
     if not blocks:
         raise LoadError("no text found")
+    metadata = normalise_metadata(raw_meta)
+    if "language" not in metadata:  # front matter or a sidecar may say; else the text tells
+        metadata["language"] = detect(" ".join(b.text for b in blocks)[:LANGUAGE_SAMPLE_CHARS])
     return Document(
         source=path.relative_to(corpus_dir).as_posix(),
         title=title,
         blocks=blocks,
-        metadata=normalise_metadata(raw_meta),
+        metadata=metadata,
     )
 
 

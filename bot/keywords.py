@@ -15,31 +15,59 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .language import DEFAULT_LANGUAGE, languages
 
 if TYPE_CHECKING:  # numpy is imported when a search needs it, not at start-up
     import numpy as np
 
 
-FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics")
+FILTER_FIELDS = ("source", "cluster", "country", "year", "type", "topics", "language")
+#: Chunk metadata naming the language of the chunk's own text (its document's may differ).
+TEXT_LANGUAGE = "text_language"
 ROWS_FILE = "rows.json"
 VECTORS_FILE = "vectors.npy"
 MASK_CACHE = 64
 
 
-def _stemmer() -> Callable[[list[str]], list[str]]:
+@cache
+def _analyser(code: str) -> tuple[Callable[[list[str]], list[str]], list[str] | str]:
     import Stemmer
 
-    return Stemmer.Stemmer("english").stemWords
+    language = languages().get(code) or languages()[DEFAULT_LANGUAGE]
+    stopwords = language.stopwords if isinstance(language.stopwords, str) \
+        else list(language.stopwords)
+    return Stemmer.Stemmer(language.stemmer).stemWords, stopwords
 
 
-def tokenize(texts: list[str]) -> list[list[str]]:
-    """Lower-cased, stemmed words without English stopwords (the same for chunks and queries)."""
+def tokenize(texts: list[str], language: str = DEFAULT_LANGUAGE) -> list[list[str]]:
+    """Lower-cased words without the stopwords of ``language``, stemmed by its stemmer."""
     import bm25s
 
-    return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False,
+    stemmer, stopwords = _analyser(language)
+    return bm25s.tokenize(texts, stopwords=stopwords, stemmer=stemmer, return_ids=False,
                           show_progress=False)
+
+
+def tokenize_mixed(texts: list[str], text_languages: list[str]) -> list[list[str]]:
+    """Each text analysed in its own language (one ``tokenize`` call per language)."""
+    tokens: list[list[str]] = [[] for _ in texts]
+    for code in sorted(set(text_languages)):
+        rows = [i for i, language in enumerate(text_languages) if language == code]
+        for row, row_tokens in zip(rows, tokenize([texts[i] for i in rows], code)):
+            tokens[row] = row_tokens
+    return tokens
+
+
+def query_tokens(query: str, query_languages: list[str]) -> list[str]:
+    """The words of ``query`` analysed in each of ``query_languages``, without repeats."""
+    found: dict[str, None] = {}
+    for code in query_languages:
+        found.update(dict.fromkeys(tokenize([query], code)[0]))
+    return list(found)
 
 
 @dataclass
@@ -115,7 +143,9 @@ class KeywordIndex:
 
         bm25 = bm25s.BM25()
         if ids:
-            bm25.index(tokenize(texts), show_progress=False)
+            text_languages = [m.get(TEXT_LANGUAGE) or m.get("language") or DEFAULT_LANGUAGE
+                              for m in metadata]
+            bm25.index(tokenize_mixed(texts, text_languages), show_progress=False)
         kept = [{k: m[k] for k in FILTER_FIELDS if k in m} for m in metadata]
         return cls(bm25, list(ids), kept, vectors)
 
@@ -198,11 +228,13 @@ class KeywordIndex:
         return [(self.ids[i], float(scores[i])) for i in top]
 
     def search(self, query: str, k: int,
-               allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[KeywordHit]:
-        """The ``k`` best chunks for ``query`` among those whose metadata ``allowed`` accepts."""
+               allowed: Callable[[dict[str, Any]], bool] | None = None,
+               query_languages: list[str] | None = None) -> list[KeywordHit]:
+        """The ``k`` best chunks for ``query`` (analysed in each of ``query_languages``,
+        default English) among those whose metadata ``allowed`` accepts."""
         if not self.ids or k <= 0:
             return []
-        tokens = tokenize([query])
+        tokens = [query_tokens(query, query_languages or [DEFAULT_LANGUAGE])]
         if not tokens[0]:
             return []
         mask = None

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ConfigError
+from .language import DEFAULT_LANGUAGE, detect, query_languages
 from .store import IndexStore, StoredChunk
 from .text import STOPWORDS, content_words, fold, words
 
@@ -38,7 +39,7 @@ _COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|differ
 #: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
 _COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
                            r"(?:the\s+)?$", re.I)
-FILTER_KEYS = ("cluster", "country", "year", "type", "topic", "source")
+FILTER_KEYS = ("cluster", "country", "year", "type", "topic", "source", "language")
 #: Words too common in cluster names to identify one cluster.
 GENERIC_NAME_WORDS = STOPWORDS | {
     "cluster", "clusters", "network", "association", "innovation", "regional", "european",
@@ -79,6 +80,8 @@ class Query:
     others: list[str] = field(default_factory=list)
     #: whether the question compares the organisations it names (``is_comparison``)
     compares: bool = False
+    #: the question's language (ISO 639-1), detected; English when too short to tell
+    language: str = DEFAULT_LANGUAGE
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -350,7 +353,7 @@ class Retriever:
         across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
         compares = is_comparison(question, names)
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
-                     others if compares else [], compares)
+                     others if compares else [], compares, detect(question))
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
@@ -373,7 +376,7 @@ class Retriever:
                                  [c.id for c in named]))
         keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
         if keywords is not None:
-            sparse = keywords.search(query.text, n, allowed)
+            sparse = keywords.search(query.text, n, allowed, query_languages(query.language))
             rankings.append((settings.keyword_weight, [h.id for h in sparse]))
         return rankings, found
 

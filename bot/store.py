@@ -38,7 +38,7 @@ from typing import Any
 from .chunking import CHUNKER_VERSION, Chunk
 from .config import Settings
 from .errors import ConfigError, IndexDamaged, IndexLocked, IndexMismatch, IndexNotFound
-from .keywords import ROWS_FILE, KeywordIndex
+from .keywords import ROWS_FILE, TEXT_LANGUAGE, KeywordIndex
 
 MANIFEST_VERSION = 1
 CURRENT_FILE = "CURRENT"
@@ -130,6 +130,7 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    meta[TEXT_LANGUAGE] = chunk.language
     for key, value in chunk.metadata.items():
         if isinstance(value, list):
             if value:

@@ -27,7 +27,7 @@ def test_markdown_front_matter_becomes_metadata(tmp_path: Path) -> None:
     assert doc.title == "Fees at Alpha"
     assert doc.metadata == {"cluster": "Alpha", "country": "Austria", "year": 2021,
                             "type": "guide", "topics": ["services", "income streams"],
-                            "illustrative": True}
+                            "illustrative": True, "language": "en"}
     assert [b.text for b in doc.blocks] == ["A small company pays 450 euros.", "- item one",
                                             "- item two"]
     assert all(b.section == ("Fees",) for b in doc.blocks)
@@ -38,7 +38,7 @@ def test_markdown_without_front_matter_takes_first_heading_as_title(tmp_path: Pa
     path.write_text("# Member survey 2024\n\nSatisfaction rose to 8.2.\n", encoding="utf-8")
     doc = load(path)
     assert doc.title == "Member survey 2024"
-    assert doc.metadata == {}
+    assert doc.metadata == {"language": "en"}
     assert doc.blocks[0].text == "Satisfaction rose to 8.2."
 
 
@@ -69,7 +69,7 @@ def test_html_keeps_main_text_only(tmp_path: Path) -> None:
         <footer>Copyright 2024 Gamma. Imprint.</footer></body></html>""", encoding="utf-8")
     doc = load(path)
     assert doc.title == "Gamma news"
-    assert doc.metadata == {"cluster": "Gamma", "year": 2020}
+    assert doc.metadata == {"cluster": "Gamma", "year": 2020, "language": "en"}
     assert [b.text for b in doc.blocks] == ["The cluster held 14 events.", "- Matchmaking",
                                             "Fee | 300"]
     assert doc.blocks[0].section == ("Events",)
@@ -128,7 +128,7 @@ def test_docx_keeps_headings_and_lists(tmp_path: Path) -> None:
     document.save(str(path))
     doc = load(path)
     assert doc.title == "Epsilon catalogue"
-    assert doc.metadata == {"type": "catalogue"}
+    assert doc.metadata == {"type": "catalogue", "language": "en"}
     assert [(b.text, b.section) for b in doc.blocks] == [
         ("The office offers three services.", ("Services",)),
         ("- Matchmaking", ("Services",)),
@@ -141,7 +141,7 @@ def test_sidecar_metadata_overrides(tmp_path: Path) -> None:
     path.write_text("Some text about fees and members.\n", encoding="utf-8")
     (tmp_path / "a.txt.meta.yaml").write_text("title: Sidecar title\ncluster: Zeta\n")
     doc = load(path)
-    assert (doc.title, doc.metadata) == ("Sidecar title", {"cluster": "Zeta"})
+    assert (doc.title, doc.metadata) == ("Sidecar title", {"cluster": "Zeta", "language": "en"})
 
 
 @pytest.mark.parametrize(

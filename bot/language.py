@@ -1,0 +1,87 @@
+"""Languages: which language a text is in, and how the keyword index analyses each language.
+
+The languages clusterbot knows, with their stemmer and stopwords, are data
+(``bot/lexicon/languages.yaml``). Detection uses py3langid's model (shipped in the package, no
+download), restricted to those languages. A text too short to tell, or one the model is unsure
+of, gets the ``fallback`` language the caller passes: a document's language for its chunks,
+English for a question.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+LEXICON_DIR = Path(__file__).with_name("lexicon")
+DEFAULT_LANGUAGE = "en"
+#: Fewest letters a text needs before its language is detected rather than assumed.
+MIN_LETTERS = 12
+#: Lowest probability (py3langid, normalised over the known languages) taken as a detection.
+MIN_CONFIDENCE = 0.8
+
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Language:
+    """A language the keyword index analyses: ISO 639-1 code, name, stemmer and stopwords."""
+
+    code: str
+    name: str
+    stemmer: str
+    stopwords: tuple[str, ...] | str
+
+
+@cache
+def languages() -> dict[str, Language]:
+    """Every known language by code, from ``lexicon/languages.yaml``."""
+    raw = yaml.safe_load((LEXICON_DIR / "languages.yaml").read_text(encoding="utf-8"))
+    return {code: Language(code, entry["name"], entry["stemmer"],
+                           entry["stopwords"] if isinstance(entry["stopwords"], str)
+                           else tuple(entry["stopwords"]))
+            for code, entry in raw.items()}
+
+
+def language_name(code: str) -> str:
+    """The English name of ``code`` ("de" → "German"), or the code itself when unknown."""
+    known = languages().get(code)
+    return known.name if known else code
+
+
+def normalise_code(value: str) -> str | None:
+    """A known ISO 639-1 code from a front-matter value ("DE", "de-AT", "German"), or None."""
+    text = str(value).strip().lower().replace("_", "-")
+    if text.split("-")[0] in languages():
+        return text.split("-")[0]
+    for code, language in languages().items():
+        if language.name.lower() == text:
+            return code
+    return None
+
+
+@cache
+def _identifier():
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(sorted(languages()))
+    return identifier
+
+
+def detect(text: str, fallback: str = DEFAULT_LANGUAGE) -> str:
+    """The language code of ``text``, or ``fallback`` when it is too short or unclear."""
+    if sum(c.isalpha() for c in text) < MIN_LETTERS:
+        return fallback
+    with _LOCK:  # py3langid's identifier keeps state between calls
+        code, probability = _identifier().classify(text)
+    return code if probability >= MIN_CONFIDENCE else fallback
+
+
+def query_languages(code: str) -> list[str]:
+    """The languages a question in ``code`` is analysed in for keyword search: its own and the
+    default one, so a short question misdetected still matches words of the default language."""
+    return list(dict.fromkeys([code, DEFAULT_LANGUAGE]))
