@@ -115,6 +115,25 @@ class Settings:
     admin_password: str = _env(
         "BOT_ADMIN_PASSWORD", "password of the Documents tab; empty: uploads only on loopback",
         default="")
+    allowed_hosts: str = _env(
+        "BOT_ALLOWED_HOSTS", "host names the web app answers to besides loopback ones, "
+        "comma-separated (e.g. bot.example.org,10.0.0.5), * for any; empty: BOT_HOST, or any "
+        "name when BOT_HOST is 0.0.0.0 or ::. Requests naming another host (DNS rebinding) or "
+        "sent from another site's page are refused; without BOT_ADMIN_PASSWORD the admin "
+        "needs a loopback host whatever this says", default="")
+    password_attempts: int = _env(
+        "BOT_PASSWORD_ATTEMPTS", "wrong admin passwords one client address may enter before "
+        "it has to wait (0: no limit)", default=5)
+    password_lockout: float = _env(
+        "BOT_PASSWORD_LOCKOUT", "seconds a client waits after BOT_PASSWORD_ATTEMPTS wrong "
+        "passwords; each further wrong one doubles the wait, up to 64 times", default=30.0)
+    max_question_chars: int = _env(
+        "BOT_MAX_QUESTION_CHARS", "longest question the web app accepts, asked or in feedback "
+        "(longer ones are refused)", default=4000)
+    max_answer_chars: int = _env("BOT_MAX_ANSWER_CHARS", "longest answer a feedback entry may "
+                                 "carry (longer ones are refused)", default=20000)
+    max_comment_chars: int = _env("BOT_MAX_COMMENT_CHARS", "longest feedback comment (longer "
+                                  "ones are refused)", default=4000)
     max_upload_mb: float = _env("BOT_MAX_UPLOAD_MB", "largest accepted upload", default=50.0)
     concurrency: int = _env("BOT_CONCURRENCY", "chat requests answered at once by the web app",
                             default=4)

@@ -81,3 +81,7 @@ class LoadError(BotError):
 
 class AnswerError(BotError):
     """An LLM backend failed; the answerer falls back to the extractive answer."""
+
+
+class EntryTooLong(BotError):
+    """A question, answer or comment is longer than the web app accepts."""

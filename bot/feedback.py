@@ -8,7 +8,9 @@ Both logs are JSON lines in the data folder (``BOT_DATA_DIR``)::
     unanswered.jsonl   {"time", "question", "filters"}
 
 ``insights()`` groups the unanswered questions and the thumbs-down answers by topic, so cluster
-managers see which documents are missing.
+managers see which documents are missing. Entries longer than ``FeedbackLimits`` (settings
+``BOT_MAX_QUESTION_CHARS``, ``BOT_MAX_ANSWER_CHARS``, ``BOT_MAX_COMMENT_CHARS``) are refused with
+``EntryTooLong``, never cut short, so a log line is always what was sent.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .config import Settings
+from .errors import ConfigError, EntryTooLong
 from .store import utc_now
 
 FEEDBACK_FILE = "feedback.jsonl"
@@ -102,11 +106,41 @@ class UnansweredEntry:
     time: str = field(default_factory=utc_now)
 
 
-class FeedbackStore:
-    """The feedback and unanswered-question logs in ``data_dir`` (created on first write)."""
+@dataclass(frozen=True)
+class FeedbackLimits:
+    """The longest question, answer and comment accepted, in characters."""
 
-    def __init__(self, data_dir: Path):
+    question: int
+    answer: int
+    comment: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedbackLimits:
+        """The limits of ``settings`` (``BOT_MAX_*_CHARS``)."""
+        limits = cls(settings.max_question_chars, settings.max_answer_chars,
+                     settings.max_comment_chars)
+        for name in ("question", "answer", "comment"):
+            if getattr(limits, name) < 1:
+                raise ConfigError(f"BOT_MAX_{name.upper()}_CHARS must be at least 1")
+        return limits
+
+    def check(self, question: str = "", answer: str = "", comment: str = "") -> None:
+        """Raise ``EntryTooLong`` naming the first text over its limit."""
+        for name, text in (("question", question), ("answer", answer), ("comment", comment)):
+            limit = getattr(self, name)
+            if len(text or "") > limit:
+                raise EntryTooLong(
+                    f"the {name} is {len(text):,} characters long, more than the limit of "
+                    f"{limit:,}: shorten it (the limit is BOT_MAX_{name.upper()}_CHARS)")
+
+
+class FeedbackStore:
+    """The feedback and unanswered-question logs in ``data_dir`` (created on first write);
+    every entry is checked against ``limits`` (default: those of the default settings)."""
+
+    def __init__(self, data_dir: Path, limits: FeedbackLimits | None = None):
         self.data_dir = Path(data_dir)
+        self.limits = limits or FeedbackLimits.from_settings(Settings())
         self._lock = threading.Lock()
 
     def _append(self, name: str, record: dict[str, Any]) -> None:
@@ -132,11 +166,13 @@ class FeedbackStore:
 
     def add_feedback(self, entry: FeedbackEntry) -> FeedbackEntry:
         """Store a thumbs up/down; return it (its ``id`` allows adding a comment later)."""
+        self.limits.check(entry.question, entry.answer, entry.comment)
         self._append(FEEDBACK_FILE, asdict(entry))
         return entry
 
     def add_comment(self, entry_id: str, comment: str) -> FeedbackEntry:
         """Attach ``comment`` to the stored feedback ``entry_id``; raise ``KeyError`` if unknown."""
+        self.limits.check(comment=comment.strip())
         for entry in self.feedback():
             if entry.id == entry_id:
                 entry.comment = comment.strip()
@@ -156,6 +192,7 @@ class FeedbackStore:
     def add_unanswered(self, question: str, filters: dict[str, Any] | None = None
                        ) -> UnansweredEntry:
         """Log a question the documents did not answer."""
+        self.limits.check(question=question)
         entry = UnansweredEntry(" ".join(question.split()),
                                 {k: v for k, v in (filters or {}).items() if v not in (None, "")})
         self._append(UNANSWERED_FILE, asdict(entry))

@@ -5,7 +5,8 @@
 
 Handlers stay thin: the work is done by ``Bot`` and by the UI-free modules ``compare``,
 ``feedback``, ``jobs`` and ``uploads``. Library errors become ``gr.Error`` or ``gr.Warning``
-carrying their message, which says how to fix the problem.
+carrying their message, which says how to fix the problem. Who may call which handler, and
+from where, is decided by ``bot.access`` (its docstring is the security model).
 
 Documented API endpoints (see "Use via API" at the bottom of the page)::
 
@@ -16,7 +17,7 @@ Documented API endpoints (see "Use via API" at the bottom of the page)::
     /update_index(password), /rebuild_index(password) -> summary of the run
     /remove_document(source, password)            -> summary of the run
     /feedback(question, answer, liked, comment)   -> the stored entry
-    /insights()                                   -> gaps by topic
+    /insights(password)                           -> gaps by topic
 """
 
 from __future__ import annotations
@@ -30,21 +31,23 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from gradio.utils import get_upload_folder
+from starlette.middleware import Middleware
 
+from .access import Gate, HostGuard, TooManyAttempts
 from .answering import Answer
 from .api import Bot
 from .compare import MULTIPLE, clusters_to_compare, compare_clusters, rows_to_markdown
 from .config import Settings
 from .documents import iter_corpus
-from .errors import AnswerError, BotError, ConfigError, IndexLocked, IndexNotFound
-from .feedback import FeedbackEntry, FeedbackStore, insights, insights_markdown
+from .errors import AnswerError, BotError, ConfigError, EntryTooLong, IndexLocked, IndexNotFound
+from .feedback import FeedbackEntry, FeedbackLimits, FeedbackStore, insights, insights_markdown
 from .jobs import IndexRunner, JobStatus
 from .store import current_generation
 from .uploads import (
     ALLOWED_EXTENSIONS,
     AccessDenied,
     UploadRejected,
-    check_access,
     is_loopback,
     remove_document,
     save_upload,
@@ -91,7 +94,8 @@ def _to_gradio_error(exc: Exception) -> gr.Error:
 
 
 def _title(exc: BotError) -> str:
-    names = {AccessDenied: "Not allowed", UploadRejected: "Upload refused",
+    names = {TooManyAttempts: "Too many attempts", AccessDenied: "Not allowed",
+             UploadRejected: "Upload refused", EntryTooLong: "Too long",
              IndexNotFound: "No index yet", IndexLocked: "Index busy"}
     return next((t for cls, t in names.items() if isinstance(exc, cls)), "Error")
 
@@ -204,6 +208,21 @@ def report_markdown(status: JobStatus) -> str:
     return "\n".join(lines)
 
 
+def discard_gradio_upload(path: Path) -> None:
+    """Delete ``path`` (and its folder when left empty) if it is Gradio's copy of an upload,
+    so ``/gradio_api/file=`` no longer serves it; other paths (in-process calls) are kept."""
+    folder = Path(get_upload_folder()).resolve()
+    path = path.resolve()
+    if folder not in path.parents:
+        return
+    path.unlink(missing_ok=True)
+    if path.parent != folder:
+        try:
+            path.parent.rmdir()
+        except OSError:  # not empty: another upload of the same content is waiting there
+            pass
+
+
 # ---------------------------------------------------------------- the app
 
 
@@ -214,7 +233,9 @@ class WebApp:
         self.bot = bot
         self.settings: Settings = bot.settings
         self.runner = runner or IndexRunner(bot)
-        self.feedback = FeedbackStore(self.settings.data_dir)
+        self.feedback = FeedbackStore(self.settings.data_dir,
+                                      FeedbackLimits.from_settings(self.settings))
+        self.gate = Gate(self.settings)
 
     # -------------------------------------------------------------- shared state
 
@@ -273,6 +294,7 @@ class WebApp:
         try:
             if not question:
                 raise ConfigError("type a question first")
+            self.feedback.limits.check(question=question)
             yield from self._answer_into_chat(question, history, mode, clusters, country, topic,
                                               year, answers)
         except BotError as exc:
@@ -336,8 +358,9 @@ class WebApp:
 
     @friendly
     def on_like(self, messages: list[dict], answers: dict | None, comment: str,
-                data: gr.LikeData):
+                data: gr.LikeData, request: gr.Request | None = None):
         """Store a thumbs up/down on an answer; return (status, feedback id, comment box)."""
+        self.gate.check_public(request)
         index = data.index if isinstance(data.index, int) else data.index[0]
         if data.liked is None:  # the thumb was taken back
             return "Rating removed from the screen (stored ratings are kept).", None, comment
@@ -365,8 +388,10 @@ class WebApp:
         )
 
     @friendly
-    def add_comment(self, comment: str, feedback_id: str | None):
+    def add_comment(self, comment: str, feedback_id: str | None,
+                    request: gr.Request | None = None):
         """Attach the comment to the last rated answer; return (status, comment box)."""
+        self.gate.check_public(request)
         if not (comment or "").strip():
             raise gr.Error("type a comment first", title="Empty comment")
         if not feedback_id:
@@ -403,23 +428,34 @@ class WebApp:
         return rows
 
     @friendly
-    def documents_view(self, password: str):
-        """(table, remove choices, access note) for the Documents tab."""
-        check_access(self.settings, password)
+    def documents_view(self, password: str, request: gr.Request | None = None):
+        """(table, remove choices) for the Documents tab."""
+        self.gate.check_admin(password, request)
         rows = self.document_rows()
         sources = [r[5] for r in rows if not r[6].startswith("removed")]
         return rows, gr.Dropdown(choices=sources, value=None)
 
     @friendly
-    def unlock(self, password: str):
+    def unlock(self, password: str, request: gr.Request | None = None):
         """Open the Documents tab for the right password."""
-        rows, choices = self.documents_view(password)
+        rows, choices = self.documents_view(password, request)
         return gr.Column(visible=True), rows, choices
 
+    def initial_documents(self, request: gr.Request | None = None):
+        """(table, remove choices) on page load without a password: empty unless the request
+        may see the documents (it comes from this machine)."""
+        try:
+            self.gate.check_admin("", request)
+        except AccessDenied:
+            return [], gr.Dropdown(choices=[], value=None)
+        return self.documents_view("", request)
+
     @friendly
-    def upload(self, files: list[str] | None, password: str) -> str:
-        """Copy uploaded files into the corpus (not yet indexed); return a message."""
-        check_access(self.settings, password)
+    def upload(self, files: list[str] | None, password: str,
+               request: gr.Request | None = None) -> str:
+        """Copy uploaded files into the corpus (not yet indexed); return a message. Gradio's
+        copy of each file is deleted, saved or refused, so it is no longer served."""
+        self.gate.check_admin(password, request)
         if not files:
             raise gr.Error("choose one or more files first", title="Nothing to upload")
         saved, refused = [], []
@@ -432,6 +468,8 @@ class WebApp:
             except UploadRejected as exc:
                 refused.append(str(exc))
                 continue
+            finally:
+                discard_gradio_upload(path)
             note = f" (a file named {name} exists; saved as `{result.source}`)" if \
                 result.renamed else ""
             saved.append(f"`{result.source}`{note}")
@@ -466,22 +504,25 @@ class WebApp:
         return report_markdown(status)
 
     @friendly
-    def update_index(self, password: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    def update_index(self, password: str, progress: gr.Progress = gr.Progress(),  # noqa: B008
+                     request: gr.Request | None = None) -> str:
         """Index new and changed documents of the corpus, drop removed ones."""
-        check_access(self.settings, password)
+        self.gate.check_admin(password, request)
         return self._run_index(False, progress)
 
     @friendly
-    def rebuild_index(self, password: str, progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+    def rebuild_index(self, password: str, progress: gr.Progress = gr.Progress(),  # noqa: B008
+                      request: gr.Request | None = None) -> str:
         """Build the index anew from the corpus, then switch to it."""
-        check_access(self.settings, password)
+        self.gate.check_admin(password, request)
         return self._run_index(True, progress)
 
     @friendly
     def remove(self, source: str | None, password: str,
-               progress: gr.Progress = gr.Progress()) -> str:  # noqa: B008
+               progress: gr.Progress = gr.Progress(),  # noqa: B008
+               request: gr.Request | None = None) -> str:
         """Delete a document from the corpus folder, then update the index."""
-        check_access(self.settings, password)
+        self.gate.check_admin(password, request)
         if not source:
             raise gr.Error("choose the document to remove", title="Nothing chosen")
         deleted = remove_document(self.settings.corpus_dir, source)
@@ -523,6 +564,7 @@ class WebApp:
         "title", "cluster", "page", "section", "score", "excerpt"}]}.
         """
         filters = filters_from(cluster, country, topic, year)
+        self.feedback.limits.check(question=question)
         try:
             answer = self.bot.ask(question, filters=filters)
         except IndexNotFound:
@@ -538,20 +580,24 @@ class WebApp:
         Returns one {"cluster", "summary", "source_title", "source"} row per cluster whose
         documents answer.
         """
+        self.feedback.limits.check(question=question)
         names = [c.strip() for c in clusters.split(",") if c.strip()]
         return [r.to_dict() for r in compare_clusters(self.bot, question, names)]
 
     @friendly
-    def api_documents(self, password: str = "") -> list:
+    def api_documents(self, password: str = "", request: gr.Request | None = None) -> list:
         """The documents of the index and the corpus folder: title, cluster, type, chunks,
         last indexed, file and status. Needs the admin password when one is set."""
-        check_access(self.settings, password)
+        self.gate.check_admin(password, request)
         keys = ["title", "cluster", "type", "chunks", "indexed_at", "source", "status"]
         return [dict(zip(keys, row, strict=True)) for row in self.document_rows()]
 
     @friendly
-    def api_feedback(self, question: str, answer: str, liked: bool, comment: str = "") -> dict:
-        """Store a thumbs up (liked=true) or down on an answer, with an optional comment."""
+    def api_feedback(self, question: str, answer: str, liked: bool, comment: str = "",
+                     request: gr.Request | None = None) -> dict:
+        """Store a thumbs up (liked=true) or down on an answer, with an optional comment
+        (at most BOT_MAX_QUESTION_CHARS, BOT_MAX_ANSWER_CHARS, BOT_MAX_COMMENT_CHARS long)."""
+        self.gate.check_public(request)
         if not question.strip():
             raise gr.Error("give the question the answer was for", title="Empty question")
         entry = self.feedback.add_feedback(FeedbackEntry(question=question, answer=answer,
@@ -559,11 +605,22 @@ class WebApp:
         return {"id": entry.id, "time": entry.time, "liked": entry.liked}
 
     @friendly
-    def api_insights(self) -> list:
-        """Unanswered and thumbs-down questions grouped by topic, most gaps first."""
+    def api_insights(self, password: str = "", request: gr.Request | None = None) -> list:
+        """Unanswered and thumbs-down questions grouped by topic, most gaps first. Needs the
+        admin password when one is set."""
         from dataclasses import asdict
 
+        self.gate.check_admin(password, request)
         return [{**asdict(i), "total": i.total} for i in insights(self.feedback)]
+
+    @friendly
+    def insights_view(self, password: str, request: gr.Request | None = None) -> str:
+        """The Insights tab: the gaps as Markdown, or why they are not shown."""
+        try:
+            self.gate.check_admin(password, request)
+        except AccessDenied as exc:
+            return f"**{_title(exc)}:** {exc}"
+        return insights_markdown(insights(self.feedback))
 
     # -------------------------------------------------------------- layout
 
@@ -651,7 +708,8 @@ class WebApp:
             with gr.Tab("Insights", id="insights") as insights_tab:
                 gr.Markdown("Questions the documents could not answer and answers rated thumbs "
                             "down, by topic: the gaps cluster managers should fill with "
-                            "documents.")
+                            "documents." + (" Enter the admin password on the Documents tab "
+                                            "first." if self.password_required else ""))
                 refresh_insights = gr.Button("Refresh", size="sm")
                 gaps = gr.Markdown(elem_id="insights")
 
@@ -688,13 +746,10 @@ class WebApp:
                          api_name="remove_document", **index_events).success(**refresh).then(
                 self.filter_updates, None, filters_out, **private)
             for trigger in (insights_tab.select, refresh_insights.click):
-                trigger(lambda: insights_markdown(insights(self.feedback)), None, [gaps],
-                        **private)
+                trigger(self.insights_view, [password], [gaps], **private)
             demo.load(self.on_load, None, [status_line, timer, *filters_out], **private)
             if not self.password_required:
-                demo.load(self.document_rows, None, [docs], **private)
-                demo.load(lambda: gr.Dropdown(choices=[r[5] for r in self.document_rows()]),
-                          None, [to_remove], **private)
+                demo.load(self.initial_documents, None, [docs, to_remove], **private)
             timer.tick(self.on_tick, None, [status_line, timer, *filters_out], **private)
 
             gr.api(self.api_ask, api_name="ask", **chat_limit)
@@ -719,6 +774,7 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "server_name": settings.host,
         "server_port": settings.port,
         "max_file_size": int(settings.max_upload_mb * 1024 * 1024),
+        "app_kwargs": {"middleware": [Middleware(HostGuard, settings=settings)]},
         "footer_links": ["api"],
         "theme": gr.themes.Soft(),
         "css": CSS,
