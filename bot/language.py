@@ -2,9 +2,14 @@
 
 The languages clusterbot knows, with their stemmer and stopwords, are data
 (``bot/lexicon/languages.yaml``). Detection uses py3langid's model (shipped in the package, no
-download), restricted to those languages. A text too short to tell, or one the model is unsure
-of, gets the ``fallback`` language the caller passes: a document's language for its chunks,
-English for a question.
+download), restricted to those languages. A text without letters (a row of figures) gets the
+``fallback`` language the caller passes: a document's language for its chunks, English for a
+question.
+
+``scripts/measure_language_detection.py`` chose py3langid over lingua on 430 labelled texts in
+the ten languages (``eval/language/samples.jsonl``; test half: 0.977 against 0.963 accuracy,
+0.93 against 0.92 on 2-6 word texts, 0.1 against 0.5 ms a text, 115 against 299 MB), and found
+that neither a confidence threshold nor a minimum length improves it.
 """
 
 from __future__ import annotations
@@ -18,10 +23,6 @@ import yaml
 
 LEXICON_DIR = Path(__file__).with_name("lexicon")
 DEFAULT_LANGUAGE = "en"
-#: Fewest letters a text needs before its language is detected rather than assumed.
-MIN_LETTERS = 12
-#: Lowest probability (py3langid, normalised over the known languages) taken as a detection.
-MIN_CONFIDENCE = 0.8
 
 _LOCK = threading.Lock()
 
@@ -67,18 +68,17 @@ def normalise_code(value: str) -> str | None:
 def _identifier():
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE)
     identifier.set_languages(sorted(languages()))
     return identifier
 
 
 def detect(text: str, fallback: str = DEFAULT_LANGUAGE) -> str:
-    """The language code of ``text``, or ``fallback`` when it is too short or unclear."""
-    if sum(c.isalpha() for c in text) < MIN_LETTERS:
+    """The language code of ``text``, or ``fallback`` when it has no letters."""
+    if not any(c.isalpha() for c in text):
         return fallback
     with _LOCK:  # py3langid's identifier keeps state between calls
-        code, probability = _identifier().classify(text)
-    return code if probability >= MIN_CONFIDENCE else fallback
+        return _identifier().classify(text)[0]
 
 
 def query_languages(code: str) -> list[str]:
