@@ -18,7 +18,9 @@ from .documents import Block, Document
 from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "
-CHUNKER_VERSION = 4  # bump when loaders or chunking change what is indexed (v4: re-flowed lines)
+#: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: chunks
+#: marked ``instruction_like``, see ``store.chunk_metadata``).
+CHUNKER_VERSION = 5
 
 
 @dataclass
