@@ -21,7 +21,8 @@ from .language import DEFAULT_LANGUAGE, detect
 from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "
-#: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: languages).
+#: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: chunks
+#: marked ``instruction_like``, see ``store.chunk_metadata``, and the language of each chunk).
 CHUNKER_VERSION = 5
 
 

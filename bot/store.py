@@ -38,6 +38,7 @@ from typing import Any
 from .chunking import CHUNKER_VERSION, Chunk
 from .config import Settings
 from .errors import ConfigError, IndexDamaged, IndexLocked, IndexMismatch, IndexNotFound
+from .injection import instruction_sentences
 from .keywords import ROWS_FILE, TEXT_LANGUAGE, KeywordIndex
 
 MANIFEST_VERSION = 1
@@ -121,7 +122,10 @@ class Manifest:
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
-    """Chroma metadata of a chunk: scalars and string lists only (Chroma stores no None)."""
+    """Chroma metadata of a chunk: scalars and string lists only (Chroma stores no None).
+
+    ``instruction_like`` says whether the chunk holds a sentence that addresses an AI assistant
+    or asks the reader to act (``bot.injection``); ``instructions`` lists those sentences."""
     meta: dict[str, Any] = {
         "source": chunk.source,
         "title": chunk.title,
@@ -137,6 +141,12 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
                 meta[key] = [str(v) for v in value]
         elif isinstance(value, (str, int, float, bool)):
             meta[key] = value
+    # set after the document's own metadata, which must not unset the mark
+    flagged = instruction_sentences(chunk.text)
+    meta["instruction_like"] = bool(flagged)
+    meta.pop("instructions", None)
+    if flagged:
+        meta["instructions"] = flagged
     return meta
 
 

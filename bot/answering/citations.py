@@ -11,8 +11,14 @@
   enough of its content words do (or, with ``embed_texts``, when fewer words match but its
   meaning is close to a sentence of the cited sources).
 
-Unsupported sentences are dropped. The answer passes when at least one supported sentence
-remains; the report says what was removed and why.
+A sentence that addresses an assistant or asks the reader to act (``bot.injection``) is dropped
+whatever it cites. Unsupported sentences are dropped. The answer passes when at least one
+supported sentence remains; the report says what was removed and why.
+
+``CitationStream`` checks a reply while it is generated: a sentence is released once it is
+complete (the next sentence has begun, or its line has ended) and checked, together with the
+uncited sentences before it that borrow its citation. ``check_citations`` checks a whole reply
+the same way, so a streamed answer shows exactly the text of the checked one.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from ..injection import is_instruction
 from ..text import content_words, split_sentences
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
@@ -218,41 +225,88 @@ def check_citations(text: str, sources: Mapping[int, str], *,
     about Delta unless the source says "best". Returns the text with bad markers and
     unsupported sentences removed.
     """
-    index = _SourceIndex(sources, names or {}, embed_texts)
-    report = CitationReport(text="")
-    removed: list[int] = []
-    out_lines: list[str] = []
-    for line in normalise_markers(text).splitlines():
+    stream = CitationStream(sources, names=names, embed_texts=embed_texts,
+                            min_overlap=min_overlap, min_similarity=min_similarity,
+                            min_overlap_with_meaning=min_overlap_with_meaning)
+    stream.update(text, final=True)
+    return stream.report
+
+
+class CitationStream:
+    """The citation check of a reply that is still being generated.
+
+    ``update(text)`` takes the whole reply so far and returns the checked text that may be
+    shown now (possibly empty); ``update(text, final=True)`` checks the rest. The pieces
+    returned, joined, are ``report.text``."""
+
+    def __init__(self, sources: Mapping[int, str], *, names: Mapping[int, str] | None = None,
+                 embed_texts: EmbedTexts | None = None, min_overlap: float = 0.5,
+                 min_similarity: float = 0.6, min_overlap_with_meaning: float = 0.25):
+        self.index = _SourceIndex(sources, names or {}, embed_texts)
+        self.limits = (min_overlap, min_similarity, min_overlap_with_meaning)
+        self.report = CitationReport(text="")
+        self._line = 0  # lines of the reply finished
+        self._released = 0  # sentences of the current line already checked
+        self._line_shown = self._blank = False
+
+    def update(self, text: str, final: bool = False) -> str:
+        """The newly checked text of the reply ``text`` (all of it when ``final``)."""
+        lines = normalise_markers(text.replace("\r\n", "\n")).split("\n")
+        shown_before = len(self.report.text)
+        while self._line < len(lines) - (0 if final else 1):
+            self._take(lines[self._line], complete=True)
+            if not lines[self._line].strip() and self.report.text:
+                self._blank = True  # a paragraph break, kept once before the next shown line
+            self._line, self._released, self._line_shown = self._line + 1, 0, False
+        if not final:
+            self._take(lines[-1], complete=False)
+        return self.report.text[shown_before:]
+
+    def _take(self, line: str, complete: bool) -> None:
+        """Check the sentences of ``line`` that are complete and end with a citation (all of
+        its sentences when the line is ``complete``) and add those kept to the report's text."""
         if not line.strip():
-            if out_lines and out_lines[-1]:
-                out_lines.append("")
-            continue
+            return
         prefix, sentences = _split(line)
-        for sentence in sentences:  # drop markers to no source
-            valid = [n for n in dict.fromkeys(sentence.markers) if n in index.texts]
-            removed.extend(n for n in sentence.markers if n not in index.texts)
-            sentence.dangling = [n for n in sentence.markers if n not in index.texts]
-            sentence.markers = valid
+        if not complete:  # the last sentence may go on, and so may the markers after it
+            if not sentences or not re.match(r"[\"'“‘(]?\w", sentences[-1].body):
+                return
+            sentences = sentences[:-1]
+        todo = sentences[self._released:]
+        for sentence in todo:  # drop markers to no source
+            sentence.dangling = [n for n in sentence.markers if n not in self.index.texts]
+            sentence.markers = [n for n in dict.fromkeys(sentence.markers)
+                                if n in self.index.texts]
+        if not complete:  # uncited sentences wait for the citation they borrow
+            cited = [i for i, sentence in enumerate(todo) if sentence.markers]
+            todo = todo[:cited[-1] + 1] if cited else []
+        if not todo:
+            return
+        self._released += len(todo)
+        removed = set(self.report.removed_markers)
+        removed.update(n for sentence in todo for n in sentence.dangling)
+        self.report.removed_markers = sorted(removed)
         following: list[int] = []
-        for sentence in reversed(sentences):  # uncited sentences borrow the next citation
+        for sentence in reversed(todo):  # uncited sentences borrow the next citation
             if sentence.markers:
                 following = sentence.markers
             elif following:
                 sentence.markers, sentence.borrowed = following, True
         kept = []
-        for sentence in sentences:
-            check = _check(sentence, index, min_overlap, min_similarity,
-                           min_overlap_with_meaning)
-            report.sentences.append(check)
+        for sentence in todo:
+            check = _check(sentence, self.index, *self.limits)
+            self.report.sentences.append(check)
             if check.supported:
                 kept.append(sentence)
-        if kept:
-            out_lines.append(prefix + " ".join(_render(kept)))
-    while out_lines and not out_lines[-1]:
-        out_lines.pop()
-    report.text = "\n".join(out_lines).strip()
-    report.removed_markers = sorted(set(removed))
-    return report
+        if not kept:
+            return
+        body = " ".join(_render(kept))
+        if self._line_shown:
+            self.report.text += " " + body
+            return
+        separator = ("\n\n" if self._blank else "\n") if self.report.text else ""
+        self.report.text += separator + prefix + body
+        self._line_shown, self._blank = True, False
 
 
 def _render(kept: list[_Sentence]) -> list[str]:
@@ -271,6 +325,8 @@ def _render(kept: list[_Sentence]) -> list[str]:
 def _check(sentence: _Sentence, index: _SourceIndex, min_overlap: float,
            min_similarity: float, min_overlap_with_meaning: float) -> SentenceCheck:
     body, cited = sentence.body, sentence.markers
+    if is_instruction(body):
+        return SentenceCheck(body, cited, False, "addresses an assistant or asks the reader to act")
     if not cited:
         if sentence.dangling:
             reason = f"cites only sources that do not exist: {_cite(sentence.dangling)}"

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..injection import is_instruction
 from ..retrieval import (
     GENERIC_NAME_WORDS,
     QUESTION_PART,
@@ -32,7 +33,6 @@ from ..retrieval import (
 )
 from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
-from .guard import looks_like_instruction
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -285,7 +285,7 @@ def answer_units(chunk_text: str) -> list[tuple[str, str]]:
             previous = sentence
     return [(text, context) for text, context in units
             if len(text) >= 12 and len(text.split()) >= 3
-            and not looks_like_instruction(text)]  # text that speaks to the assistant is no fact
+            and not is_instruction(text)]  # text that addresses an assistant is no fact
 
 
 @dataclass
@@ -411,7 +411,8 @@ class ExtractiveAnswerer(Answerer):
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         return Answer(text, False, sources, {
             "backend": self.name, "evidence": round(best.score, 3),
-            "coverage": round(best.coverage, 3), "similarity": round(best.similarity, 3)})
+            "coverage": round(best.coverage, 3), "similarity": round(best.similarity, 3),
+            **flagged_sources(hits)})
 
     def _vectors(self, texts: list[str]) -> np.ndarray:
         """Embeddings of ``texts``; those of recently seen texts come from a cache."""
@@ -530,6 +531,13 @@ class ExtractiveAnswerer(Answerer):
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
             best.setdefault(_cluster_of(hits[candidate.hit_rank]), candidate)
         return list(best.items())[:4]
+
+
+def flagged_sources(hits: Sequence[Hit]) -> dict[str, list[int]]:
+    """``{"instruction_like_sources": [n, ...]}``: the numbers of the sources whose chunk the
+    index marked as holding text addressed to an assistant (nothing when there are none)."""
+    flagged = [n for n, hit in enumerate(hits, start=1) if hit.metadata.get("instruction_like")]
+    return {"instruction_like_sources": flagged} if flagged else {}
 
 
 def _belongs(text: str, hit: Hit, names: set[str], others: Sequence[str]) -> bool:

@@ -1,11 +1,13 @@
 """LLM answering: any LangChain chat model behind the ``Answerer`` interface, kept grounded.
 
 The prompt numbers the retrieved passages inside ``<sources>`` delimiters and tells the model
-that they are data, never instructions. The reply is checked before anyone sees it as final:
-markers to no source are removed and sentences their source does not support are dropped
-(``citations.check_citations``). When the reply fails the check, repeats the instructions, or
-the model errors or runs past ``timeout`` seconds, the extractive answer is given instead, with
-``metadata["fallback"]`` saying why.
+that they are data, never instructions; sentences of the passages that address an assistant or
+ask the reader to act (``bot.injection``) are left out. The reply is checked sentence by
+sentence before anyone sees it, also when streamed: markers to no source are removed, and
+uncited sentences, sentences their source does not support and sentences that ask the reader
+to act are dropped (``citations.CitationStream``). When the reply fails the check, repeats the
+instructions, or the model errors or runs past ``timeout`` seconds, the extractive answer is
+given instead, with ``metadata["fallback"]`` saying why.
 
 Follow-up questions are rewritten by the model into standalone ones (``rewrite``); when that
 fails, the deterministic rewriting of ``bot.conversation`` is used.
@@ -27,12 +29,12 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
 from ..conversation import FindEntities, is_follow_up, recent_user_turns, rewrite_follow_up
+from ..injection import without_instructions
 from ..retrieval import Hit, Query
 from ..text import words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
-from .citations import EmbedTexts, check_citations
-from .extractive import ExtractiveAnswerer
-from .guard import without_instructions
+from .citations import CitationReport, CitationStream, EmbedTexts
+from .extractive import ExtractiveAnswerer, flagged_sources
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +110,8 @@ def neutralise(text: str) -> str:
 
 
 def format_sources(hits: Sequence[Hit], max_chars: int = 1500) -> str:
-    """The numbered, delimited sources block of the prompt."""
+    """The numbered, delimited sources block of the prompt, without the sentences that address
+    an assistant or ask the reader to act."""
     blocks = []
     for n, hit in enumerate(hits, start=1):
         meta = hit.metadata
@@ -117,7 +120,7 @@ def format_sources(hits: Sequence[Hit], max_chars: int = 1500) -> str:
             if meta.get(key):
                 value = neutralise(str(meta[key])).replace('"', "'")
                 attributes.append(f'{key}="{" ".join(value.split())[:120]}"')
-        text = neutralise(hit.text.strip())
+        text = neutralise(without_instructions(hit.text).strip())
         if len(text) > max_chars:
             text = text[:max_chars].rsplit(" ", 1)[0] + " …"
         blocks.append(f"<source {' '.join(attributes)}>\n{text}\n</source>")
@@ -269,69 +272,86 @@ class LLMAnswerer(Answerer):
             return self._abstain("no passage is close to the question")
         started = monotonic()
         try:
-            text = _Generation(self.model, self.messages(question, hits, history),
-                               self.timeout).text()
+            text = _clean(_Generation(self.model, self.messages(question, hits, history),
+                                      self.timeout).text())
         except Exception as error:  # noqa: BLE001
             return self._fall_back(describe_error(error), question, query, hits, history)
-        return self._finish(text, question, query, hits, history, monotonic() - started)
+        unusable = _unusable(text)
+        if unusable:
+            return self._fall_back(unusable, question, query, hits, history)
+        check = self._checker(hits)
+        check.update(text, final=True)
+        return self._finish(check.report, text, question, query, hits, history,
+                            monotonic() - started)
 
     def stream(self, question: str, query: Query, hits: list[Hit],
                history: list[Message] | None = None) -> Iterator[str | Answer]:
-        """The model's text pieces as they come, then the checked final ``Answer``.
-
-        The final answer's text replaces the streamed text: markers may have been removed,
-        sentences dropped, or the extractive answer given instead."""
+        """The model's reply sentence by sentence, each shown once it has passed the check,
+        then the final ``Answer``, whose text is what was shown (or the extractive answer
+        instead, with ``metadata["stream_replaced"]``)."""
         if not self._relevant(hits):
             yield from Answerer.stream(self, question, query, hits, history)
             return
         started = monotonic()
-        streamed = ""
+        reply = ""
         final: Answer | None = None
+        check = self._checker(hits)
         generation = _Generation(self.model, self.messages(question, hits, history),
                                  self.timeout)
         try:
             for piece in generation.pieces():
-                if repeats_instructions(streamed[-300:] + piece):
+                reply += piece
+                if repeats_instructions(reply[-400:]):
                     final = self._fall_back("the reply repeats the instructions", question,
                                             query, hits, history)
                     break
-                streamed += piece
-                yield piece
+                shown = check.update(_clean(reply))
+                if shown:
+                    yield shown
         except Exception as error:  # noqa: BLE001
             final = self._fall_back(describe_error(error), question, query, hits, history)
         finally:  # also when the consumer stops early: the model need not go on
             generation.cancel()
         if final is None:
-            final = self._finish(streamed, question, query, hits, history,
-                                 monotonic() - started)
-        if final.text != streamed.strip():
+            text = _clean(reply)
+            unusable = _unusable(text)
+            if unusable:
+                final = self._fall_back(unusable, question, query, hits, history)
+            else:
+                shown = check.update(text, final=True)
+                if shown:
+                    yield shown
+                final = self._finish(check.report, text, question, query, hits, history,
+                                     monotonic() - started)
+        if final.text != check.report.text:
             final.metadata["stream_replaced"] = True
         yield final
 
     def _relevant(self, hits: list[Hit]) -> bool:
         return bool(hits) and max(h.similarity for h in hits) >= self.fallback.min_relevance
 
-    def _finish(self, text: str, question: str, query: Query, hits: list[Hit],
-                history: list[Message] | None, seconds: float) -> Answer:
-        text = _clean(text)
-        if not text:
-            return self._fall_back("the model's reply is empty", question, query, hits, history)
-        if repeats_instructions(text):
-            return self._fall_back("the reply repeats the instructions", question, query, hits,
-                                   history)
-        sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
-        report = check_citations(
-            text, {s.n: _support_text(hit) for s, hit in zip(sources, hits, strict=True)},
-            names={s.n: f"{s.title} {s.cluster or ''}" for s in sources},
+    def _checker(self, hits: list[Hit]) -> CitationStream:
+        """The citation check of a reply over ``hits`` (numbered from 1)."""
+        return CitationStream(
+            {n: _support_text(hit) for n, hit in enumerate(hits, start=1)},
+            names={n: f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster') or ''}"
+                   for n, hit in enumerate(hits, start=1)},
             embed_texts=self.embed_texts)
+
+    def _finish(self, report: CitationReport, text: str, question: str, query: Query,
+                hits: list[Hit], history: list[Message] | None, seconds: float) -> Answer:
+        """The answer of a checked reply: its supported sentences, an abstention, or the
+        extractive answer when no sentence survived."""
         if not report.passed:
             if _ABSTAINS.search(text) and len(words(text)) <= 40:
                 return self._abstain("the model found no answer in the sources")
             return self._fall_back(f"citation check failed: {report.summary()}", question,
                                    query, hits, history)
+        sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         return Answer(report.text, False, sources,
                       {"backend": self.name, "model": self.model_name,
-                       "llm_seconds": round(seconds, 3), "citations": report.to_dict()})
+                       "llm_seconds": round(seconds, 3), "citations": report.to_dict(),
+                       **flagged_sources(hits)})
 
     def _abstain(self, reason: str) -> Answer:
         return Answer(ABSTAIN_TEXT, True, [], {"backend": self.name, "abstain_reason": reason})
@@ -370,6 +390,15 @@ class LLMAnswerer(Answerer):
                           reason: str) -> str:
         log.info("%s backend: rewriting the follow-up deterministically (%s)", self.name, reason)
         return rewrite_follow_up(question, history, self.find_entities, max_turns)
+
+
+def _unusable(text: str) -> str | None:
+    """Why a whole reply cannot be used before its sentences are checked, or None."""
+    if not text:
+        return "the model's reply is empty"
+    if repeats_instructions(text):
+        return "the reply repeats the instructions"
+    return None
 
 
 def _clean(text: str) -> str:
