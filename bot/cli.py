@@ -261,13 +261,15 @@ def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
         progress.close()
     overall = evaluation.metrics(results)
     by_kind = evaluation.metrics_by_kind(results)
+    by_language = evaluation.metrics_by(results, "language")
     if report_dir:
         path = evaluation.write_report(report_dir, overall, by_kind, results)
         click.echo(f"report written to {path}", err=True)
     faults = evaluation.faults(results)
     if as_json:
-        click.echo(json.dumps({"overall": overall, "by_kind": by_kind, **faults}, indent=2,
-                              ensure_ascii=False))
+        languages = {"by_language": by_language} if by_language else {}
+        click.echo(json.dumps({"overall": overall, "by_kind": by_kind, **languages, **faults},
+                              indent=2, ensure_ascii=False))
     else:
         for name, value in overall.items():
             click.echo(f"{name:>22}: {value}")

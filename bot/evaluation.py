@@ -56,6 +56,9 @@ class EvalQuestion:
     split: str | None = None
     #: the organisations the question asks about, where the index does not know them
     organisations: list[str] = field(default_factory=list)
+    #: ISO 639-1 code of the question's language and of its expected documents' (optional)
+    language: str | None = None
+    doc_language: str | None = None
 
     @property
     def answerable(self) -> bool:
@@ -82,6 +85,8 @@ class QuestionResult:
     organisations: list[str] = field(default_factory=list)
     #: the cluster of each numbered source of the answer
     source_clusters: dict[int, str | None] = field(default_factory=dict)
+    #: "de", or "en on de" for a question asked in another language than its documents'
+    language: str | None = None
     #: the answer's cited figures that come from another organisation's document
     wrong_organisation: list[str] = field(init=False)
     #: the answer's quoted pieces that stop in the middle of a sentence before their marker
@@ -381,7 +386,8 @@ def run_questions(bot: Any, questions: list[EvalQuestion], retrieve_k: int = 10,
             cited_sources=[s.source for s in answer.cited], expected_sources=q.expected_sources,
             facts_found=facts_present(answer.text, q.key_facts) if q.key_facts else None,
             seconds=seconds, organisations=organisations(q),
-            source_clusters={s.n: s.cluster for s in answer.sources}))
+            source_clusters={s.n: s.cluster for s in answer.sources},
+            language=language_group(q)))
         if progress:
             progress(done, len(questions))
     return results
@@ -425,10 +431,26 @@ def metrics(results: list[QuestionResult]) -> dict[str, float]:
 
 def metrics_by_kind(results: list[QuestionResult]) -> dict[str, dict[str, float]]:
     """``metrics`` for each question kind."""
-    kinds: dict[str, list[QuestionResult]] = defaultdict(list)
+    return metrics_by(results, "kind")
+
+
+def metrics_by(results: list[QuestionResult], attribute: str) -> dict[str, dict[str, float]]:
+    """``metrics`` for each value of a result's ``attribute`` ("kind", "language"); results
+    without a value are left out."""
+    groups: dict[str, list[QuestionResult]] = defaultdict(list)
     for r in results:
-        kinds[r.kind].append(r)
-    return {kind: metrics(items) for kind, items in sorted(kinds.items())}
+        if getattr(r, attribute) is not None:
+            groups[getattr(r, attribute)].append(r)
+    return {value: metrics(items) for value, items in sorted(groups.items())}
+
+
+def language_group(question: EvalQuestion) -> str | None:
+    """The question's language, with its documents' when they differ ("en on de")."""
+    if question.language is None:
+        return None
+    if question.doc_language and question.doc_language != question.language:
+        return f"{question.language} on {question.doc_language}"
+    return question.language
 
 
 def failures(result: dict[str, float], targets: dict[str, float] = TARGETS,

@@ -84,11 +84,13 @@ class KeywordIndex:
     and, in indexes built since filtered search used it, its vector."""
 
     def __init__(self, bm25, ids: list[str], metadata: list[dict[str, Any]],
-                 vectors: np.ndarray | None = None):
+                 vectors: np.ndarray | None = None, languages: list[str] | None = None):
         self.bm25 = bm25
         self.ids = ids
         self.metadata = metadata
         self.vectors = vectors  # one normalised row per id, or None (an index built before)
+        #: the languages of the chunks' texts: a question is analysed in each of them
+        self.languages = languages or [DEFAULT_LANGUAGE]
         self._groups: tuple[list[dict[str, Any]], np.ndarray] | None = None
         self._masks: OrderedDict[Any, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -142,12 +144,12 @@ class KeywordIndex:
         import bm25s
 
         bm25 = bm25s.BM25()
+        text_languages = [m.get(TEXT_LANGUAGE) or m.get("language") or DEFAULT_LANGUAGE
+                          for m in metadata]
         if ids:
-            text_languages = [m.get(TEXT_LANGUAGE) or m.get("language") or DEFAULT_LANGUAGE
-                              for m in metadata]
             bm25.index(tokenize_mixed(texts, text_languages), show_progress=False)
         kept = [{k: m[k] for k in FILTER_FIELDS if k in m} for m in metadata]
-        return cls(bm25, list(ids), kept, vectors)
+        return cls(bm25, list(ids), kept, vectors, sorted(set(text_languages)))
 
     def save(self, folder: Path) -> None:
         """Write the index to ``folder``, replacing what was there in one step."""
@@ -161,7 +163,8 @@ class KeywordIndex:
 
             np.save(staging / VECTORS_FILE, np.asarray(self.vectors, dtype=np.float32))
         (staging / ROWS_FILE).write_text(
-            json.dumps({"ids": self.ids, "metadata": self.metadata}, ensure_ascii=False),
+            json.dumps({"ids": self.ids, "metadata": self.metadata,
+                        "languages": self.languages}, ensure_ascii=False),
             encoding="utf-8")
         old = folder.with_name(folder.name + ".old")
         shutil.rmtree(old, ignore_errors=True)
@@ -208,7 +211,7 @@ class KeywordIndex:
             if vectors.ndim != 2 or vectors.shape[0] != len(ids):
                 raise ValueError(f"{VECTORS_FILE} holds {vectors.shape[0] if vectors.ndim else 0}"
                                  f" vectors for {len(ids)} chunks")
-        return cls(bm25, ids, metadata, vectors)
+        return cls(bm25, ids, metadata, vectors, rows.get("languages"))
 
     def nearest(self, vector: list[float], k: int,
                 allowed: Callable[[dict[str, Any]], bool]) -> list[tuple[str, float]]:
@@ -229,12 +232,14 @@ class KeywordIndex:
 
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None,
-               query_languages: list[str] | None = None) -> list[KeywordHit]:
-        """The ``k`` best chunks for ``query`` (analysed in each of ``query_languages``,
-        default English) among those whose metadata ``allowed`` accepts."""
+               language: str = DEFAULT_LANGUAGE) -> list[KeywordHit]:
+        """The ``k`` best chunks for ``query`` among those whose metadata ``allowed`` accepts.
+
+        The query is analysed in its ``language`` and in each language of the chunks: a name
+        such as "Bardenas" is stemmed as the Spanish chunks that hold it were."""
         if not self.ids or k <= 0:
             return []
-        tokens = [query_tokens(query, query_languages or [DEFAULT_LANGUAGE])]
+        tokens = [query_tokens(query, [language, *self.languages])]
         if not tokens[0]:
             return []
         mask = None

@@ -80,8 +80,3 @@ def detect(text: str, fallback: str = DEFAULT_LANGUAGE) -> str:
     with _LOCK:  # py3langid's identifier keeps state between calls
         return _identifier().classify(text)[0]
 
-
-def query_languages(code: str) -> list[str]:
-    """The languages a question in ``code`` is analysed in for keyword search: its own and the
-    default one, so a short question misdetected still matches words of the default language."""
-    return list(dict.fromkeys([code, DEFAULT_LANGUAGE]))

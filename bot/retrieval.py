@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import Settings
 from .errors import ConfigError
-from .language import DEFAULT_LANGUAGE, detect, query_languages
+from .language import DEFAULT_LANGUAGE, detect
 from .store import IndexStore, StoredChunk
 from .text import STOPWORDS, content_words, fold, words
 
@@ -376,7 +376,7 @@ class Retriever:
                                  [c.id for c in named]))
         keywords = self.store.keywords if settings.retrieval in ("keyword", "hybrid") else None
         if keywords is not None:
-            sparse = keywords.search(query.text, n, allowed, query_languages(query.language))
+            sparse = keywords.search(query.text, n, allowed, query.language)
             rankings.append((settings.keyword_weight, [h.id for h in sparse]))
         return rankings, found
 

@@ -85,9 +85,9 @@ def test_each_text_is_stemmed_in_its_own_language() -> None:
         ["de", "en"],
         ["Die Mitgliedsbeiträge der kleinen Unternehmen", "Membership fees of small companies"],
         [{"language": "de"}, {"language": "en"}])
-    assert [h.id for h in index.search("Mitgliedsbeitrag", 2, query_languages=["de"])] == ["de"]
-    assert [h.id for h in index.search("membership fee", 2, query_languages=["de", "en"])] == \
-        ["en"]
+    assert index.languages == ["de", "en"]
+    assert [h.id for h in index.search("Mitgliedsbeitrag", 2, language="de")] == ["de"]
+    assert [h.id for h in index.search("membership fee", 2, language="de")] == ["en"]
 
 
 @pytest.fixture()
