@@ -76,6 +76,15 @@ class Settings:
     max_file_mb: float = _env(
         "BOT_MAX_FILE_MB", "largest corpus file that is indexed, in MB (0: no limit); a larger "
         "file is reported as failed with its size, never cut short", default=50.0)
+    max_docx_xml_mb: float = _env(
+        "BOT_MAX_DOCX_XML_MB", "largest size of the XML inside a DOCX once decompressed, in MB "
+        "(0: no limit); a larger DOCX (e.g. a zip bomb) is reported as failed", default=20.0)
+    max_pdf_pages: int = _env(
+        "BOT_MAX_PDF_PAGES", "most pages of a PDF that is indexed (0: no limit); a longer PDF "
+        "is reported as failed", default=2000)
+    max_document_chars: int = _env(
+        "BOT_MAX_DOCUMENT_CHARS", "most characters of text of a document that is indexed (0: no "
+        "limit); a longer document is reported as failed, never cut short", default=5_000_000)
     top_k: int = _env("BOT_TOP_K", "sources per answer", default=5)
     max_k: int = _env("BOT_MAX_K", "the most sources a request may ask for (k)", default=50)
     min_relevance: float = _env(
@@ -194,6 +203,10 @@ class Settings:
             raise ConfigError("BOT_CHUNK_OVERLAP must be between 0 and half of BOT_CHUNK_TOKENS")
         if self.max_file_mb < 0:
             raise ConfigError("BOT_MAX_FILE_MB must be 0 (no limit) or a positive size in MB")
+        for name in ("max_docx_xml_mb", "max_pdf_pages", "max_document_chars"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"BOT_{name.upper()} must be 0 (no limit) or a positive "
+                                  "number")
         if not 1 <= self.top_k <= self.max_k:
             raise ConfigError("BOT_TOP_K must be between 1 and BOT_MAX_K")
         if self.retrieval not in ("hybrid", "dense", "keyword"):

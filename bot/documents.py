@@ -5,12 +5,15 @@ PDF (text per page, page numbers kept) and DOCX (headings and lists kept). Any f
 sidecar ``NAME.EXT.meta.yaml`` whose keys override the metadata found in the file itself.
 Hard-wrapped lines (plain text, Markdown, PDF pages, Word's manual line breaks) are re-flowed
 into whole paragraphs and list items by ``bot.reflow``.
-A file that cannot be read raises ``LoadError`` with a one-line reason.
+A file that cannot be read raises ``LoadError`` with a one-line reason; a file over one of the
+limits of ``bot.limits`` (DOCX XML, PDF pages, characters) raises ``DocumentTooLarge``.
+Symbolic links that lead out of the corpus folder are not part of the corpus.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import zipfile
 from collections.abc import Callable, Collection, Iterator
@@ -21,14 +24,17 @@ from typing import Any
 import yaml
 
 from . import reflow
-from .errors import LoadError
+from .errors import DocumentTooLarge, LoadError
 from .language import detect, normalise_code
+from .limits import Limits
 
 METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative", "language")
 SIDECAR_SUFFIX = ".meta.yaml"
 #: Characters of a document read to detect its language.
 LANGUAGE_SAMPLE_CHARS = 20_000
 IGNORE_FILE = ".clusterbotignore"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -202,9 +208,15 @@ def _as_item(text: str) -> str:
 # ---------------------------------------------------------------- one parser per format
 
 
-def parse_markdown(data: bytes) -> _Parsed:
+def _decode_within(data: bytes, limits: Limits) -> str:
+    text = decode_text(data)
+    limits.check_chars(len(text))
+    return text
+
+
+def parse_markdown(data: bytes, limits: Limits) -> _Parsed:
     """Markdown: front-matter → metadata, ``#`` headings → sections, paragraphs and list items."""
-    meta, body = _split_front_matter(decode_text(data))
+    meta, body = _split_front_matter(_decode_within(data, limits))
 
     def heading_of(lines: list[str], i: int) -> int | None:
         match = _MD_HEADING.match(lines[i].strip())
@@ -244,10 +256,10 @@ def _stands_alone(lines: list[str], i: int) -> bool:
     return len(reflow.split_paragraphs(lines[i:end])[0]) == 1
 
 
-def parse_text(data: bytes) -> _Parsed:
+def parse_text(data: bytes, limits: Limits) -> _Parsed:
     """Plain text: optional front-matter; a short line standing alone is a heading. Hard-wrapped
     paragraphs are re-flowed; in a text with one paragraph per line every line is one."""
-    meta, body = _split_front_matter(decode_text(data))
+    meta, body = _split_front_matter(_decode_within(data, limits))
     if reflow.is_unwrapped(body.splitlines()):
         body = re.sub(r"\n(?=\S)", "\n\n", body)  # unwrapped text: one line per paragraph
 
@@ -283,7 +295,7 @@ _HTML_BLOCKS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "blockquot
                 "dt", "dd", "figcaption", "caption"]
 
 
-def parse_html(data: bytes) -> _Parsed:
+def parse_html(data: bytes, limits: Limits) -> _Parsed:
     """HTML: the main content only; navigation, header, footer, scripts and styles dropped."""
     from bs4 import BeautifulSoup
 
@@ -305,6 +317,7 @@ def parse_html(data: bytes) -> _Parsed:
         tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.find(attrs={"role": "main"})
     root = root or soup.body or soup
+    limits.check_chars(len(root.get_text()))
     blocks: list[Block] = []
     stack: list[tuple[int, str]] = []
     h1_seen = False
@@ -340,7 +353,7 @@ def parse_html(data: bytes) -> _Parsed:
     return _Parsed(blocks, title, meta)
 
 
-def parse_pdf(data: bytes) -> _Parsed:
+def parse_pdf(data: bytes, limits: Limits) -> _Parsed:
     """PDF: text page by page (page numbers kept); short stand-alone lines become headings."""
     import io
 
@@ -352,7 +365,13 @@ def parse_pdf(data: bytes) -> _Parsed:
         if reader.is_encrypted and not reader.decrypt(""):
             raise LoadError("the PDF is encrypted with a password")
         info = reader.metadata or {}
-        pages = [page.extract_text() or "" for page in reader.pages]
+        limits.check_pdf_pages(len(reader.pages))
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            limits.check_chars(chars)
     except LoadError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError, AssertionError) as exc:
@@ -393,17 +412,20 @@ def parse_pdf(data: bytes) -> _Parsed:
     return _Parsed(blocks, title, meta)
 
 
-def parse_docx(data: bytes) -> _Parsed:
-    """DOCX: paragraphs and tables in order; Heading styles → sections, list styles → items."""
-    import io
+def parse_docx(data: bytes, limits: Limits) -> _Parsed:
+    """DOCX: paragraphs and tables in order; Heading styles → sections, list styles → items.
+    Only the XML is read, within ``limits.docx_xml_bytes`` (images are never decompressed)."""
+    import zlib
 
     import docx
     from docx.table import Table
     from docx.text.paragraph import Paragraph
+    from lxml import etree
 
     try:
-        document = docx.Document(io.BytesIO(data))
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+        document = docx.Document(limits.docx_package(data))
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, KeyError,
+            ValueError) as exc:
         raise LoadError(f"damaged DOCX ({exc.__class__.__name__}: {str(exc)[:80]})") from None
     props = document.core_properties
     title = props.title or None
@@ -415,6 +437,8 @@ def parse_docx(data: bytes) -> _Parsed:
     # a paragraph's manual line breaks come as "\n": its lines are re-flowed once all are read
     items: list[tuple[str, list[str], tuple[str, ...]]] = []  # (kind, lines, section)
     stack: list[tuple[int, str]] = []
+    limits.check_chars(len(etree.XPath("string()")(document.element.body)))
+    style_of = _paragraph_styles(document)
     for child in document.element.body.iterchildren():
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
@@ -431,7 +455,7 @@ def parse_docx(data: bytes) -> _Parsed:
         lines = [line for line in map(_clean, paragraph.text.split("\n")) if line]
         if not lines:
             continue
-        style = (paragraph.style.name if paragraph.style is not None else "") or ""
+        style = style_of(child)
         if style == "Title":
             title = title or _one_line(paragraph.text)
             continue
@@ -460,7 +484,19 @@ def parse_docx(data: bytes) -> _Parsed:
     return _Parsed(blocks, title, meta)
 
 
-PARSERS: dict[str, Callable[[bytes], _Parsed]] = {
+def _paragraph_styles(document: Any) -> Callable[[Any], str]:
+    """The style name of a paragraph element, from a table made once: python-docx's
+    ``Paragraph.style`` scans every style of the document for each paragraph."""
+    from docx.enum.style import WD_STYLE_TYPE
+
+    styles = document.styles
+    names = {s.style_id: s.name or "" for s in styles if s.type == WD_STYLE_TYPE.PARAGRAPH}
+    default = styles.default(WD_STYLE_TYPE.PARAGRAPH)
+    fallback = (default.name if default is not None else "") or ""
+    return lambda element: names.get(element.style, fallback)
+
+
+PARSERS: dict[str, Callable[[bytes, Limits], _Parsed]] = {
     ".md": parse_markdown,
     ".markdown": parse_markdown,
     ".txt": parse_text,
@@ -500,9 +536,10 @@ def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
-                  max_bytes: int | None = None) -> Document:
-    """Load one file. Raises ``LoadError`` for an unknown type, unreadable content or, with
-    ``max_bytes``, a file larger than that (checked before it is read; never truncated)."""
+                  max_bytes: int | None = None, limits: Limits | None = None) -> Document:
+    """Load one file. Raises ``LoadError`` for an unknown type or unreadable content, and
+    ``DocumentTooLarge`` for a file larger than ``max_bytes`` (checked before it is read) or over
+    ``limits`` (default: ``Limits()``, the default settings). Nothing is ever truncated."""
     parser = PARSERS.get(path.suffix.lower())
     if parser is None:
         raise LoadError(f"unsupported file type {path.suffix or '(none)'}")
@@ -512,10 +549,8 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
         except OSError as exc:
             raise LoadError(f"cannot read the file ({exc.strerror})") from None
         if size > max_bytes:
-            raise LoadError(
-                f"the file is {size / 2**20:.1f} MB, more than the limit of "
-                f"{max_bytes / 2**20:g} MB: split it, or raise BOT_MAX_FILE_MB"
-            )
+            raise DocumentTooLarge(f"the file is {size / 2**20:.1f} MB, more than the limit of "
+                                   f"{max_bytes / 2**20:g} MB", "BOT_MAX_FILE_MB")
     if data is None:
         try:
             data = path.read_bytes()
@@ -523,10 +558,16 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
             raise LoadError(f"cannot read the file ({exc.strerror})") from None
     if not data.strip():
         raise LoadError("empty file")
-    parsed = parser(data)
+    source = path.relative_to(corpus_dir).as_posix()
+    limits = limits or Limits()
+    try:
+        parsed = parser(data, limits)
+        limits.check_chars(sum(len(block.text) for block in parsed.blocks))
+    except DocumentTooLarge as exc:
+        raise exc.named(source) from None
     raw_meta = dict(parsed.metadata)
     sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
-    if sidecar.is_file():
+    if sidecar.is_file() and _inside(sidecar, corpus_dir.resolve()):
         try:
             extra = yaml.safe_load(sidecar.read_text(encoding="utf-8")) or {}
         except (yaml.YAMLError, UnicodeDecodeError) as exc:
@@ -542,7 +583,7 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
     if "language" not in metadata:  # front matter or a sidecar may say; else the text tells
         metadata["language"] = detect(" ".join(b.text for b in blocks)[:LANGUAGE_SAMPLE_CHARS])
     return Document(
-        source=path.relative_to(corpus_dir).as_posix(),
+        source=source,
         title=title,
         blocks=blocks,
         metadata=metadata,
@@ -572,16 +613,28 @@ def _ignore_patterns(corpus_dir: Path) -> list[str]:
     return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
 
 
+def _inside(path: Path, root: Path) -> bool:
+    """Whether ``path``, symbolic links followed, is inside the (resolved) folder ``root``."""
+    return path.resolve().is_relative_to(root)
+
+
 def iter_corpus(corpus_dir: Path) -> Iterator[Path]:
     """Files of the corpus in a stable order: hidden files, metadata sidecars and files matched
-    by ``.clusterbotignore`` (glob patterns, one per line) are left out."""
+    by ``.clusterbotignore`` (glob patterns, one per line) are left out, and so are symbolic
+    links (to files or folders) that lead out of the corpus folder, with a warning."""
     patterns = _ignore_patterns(corpus_dir)
+    root = corpus_dir.resolve()
     for path in sorted(corpus_dir.rglob("*")):
         relative = path.relative_to(corpus_dir)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if not path.is_file() or path.name.endswith(SIDECAR_SUFFIX):
-            continue
         if any(relative.match(p) or path.name == p for p in patterns):
+            continue
+        if path.is_symlink() and not _inside(path, root):
+            log.warning("%s is not indexed: it is a symbolic link to %s, outside the corpus "
+                        "folder %s; copy the file into the folder instead", relative,
+                        path.resolve(), root)
+            continue
+        if not path.is_file() or path.name.endswith(SIDECAR_SUFFIX):
             continue
         yield path

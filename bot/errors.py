@@ -79,6 +79,21 @@ class LoadError(BotError):
     """One file cannot be read; the reason is the message. Indexing skips the file."""
 
 
+class DocumentTooLarge(LoadError):
+    """A file is over one of the loading limits (``bot.limits``); indexing skips it.
+
+    The message names the limit and the ``BOT_*`` setting that raises it, and the file once
+    ``load_document`` knows it (``named``)."""
+
+    def __init__(self, reason: str, setting: str, source: str = "it"):
+        super().__init__(f"{reason}: split {source}, or raise {setting}")
+        self.reason, self.setting = reason, setting
+
+    def named(self, source: str) -> DocumentTooLarge:
+        """The same refusal, naming the file ``source``."""
+        return DocumentTooLarge(self.reason, self.setting, source)
+
+
 class AnswerError(BotError):
     """An LLM backend failed; the answerer falls back to the extractive answer."""
 

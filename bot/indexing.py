@@ -17,6 +17,7 @@ from .chunking import Chunk, chunk_document
 from .config import Settings
 from .documents import hash_file, iter_corpus, load_document
 from .errors import CorpusNotFound, LoadError
+from .limits import Limits
 from .store import (
     FileRecord,
     IndexStore,
@@ -140,11 +141,12 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
 
         hash_of = {source: digest for _, source, digest in changed}
         max_bytes = int(settings.max_file_mb * 2**20) or None
+        limits = Limits.from_settings(settings)
         new_chunks: dict[str, list[Chunk]] = {}
         for done, (path, source, _digest) in enumerate(changed, start=1):
             progress("reading", done, len(changed))
             try:
-                document = load_document(path, corpus_dir, max_bytes=max_bytes)
+                document = load_document(path, corpus_dir, max_bytes=max_bytes, limits=limits)
             except LoadError as exc:
                 report.failed.append((source, str(exc)))
                 continue

@@ -6,23 +6,32 @@ Rules, enforced on the server whatever the browser did:
 * a file larger than ``BOT_MAX_UPLOAD_MB`` is refused;
 * the name is reduced to one safe file name (``../../x.md`` becomes ``x.md``) inside the corpus;
 * nothing is overwritten: a file whose content is already in the corpus is refused, a new file
-  whose name is taken gets a numbered suffix (``report.md`` → ``report-2.md``);
+  whose name is taken gets a numbered suffix (``report.md`` → ``report-2.md``); concurrent
+  uploads are safe (each is written to its own hidden temporary file, then linked under a free
+  name in one atomic step, the duplicate check and the naming under a lock of the folder);
+* only documents can be removed: hidden files (``.clusterbotignore``), metadata sidecars and
+  ignored files are refused;
 * with ``BOT_ADMIN_PASSWORD`` set every change needs it; without it, changes are allowed only
   when the app listens on a loopback address.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hmac
 import ipaddress
+import os
 import re
+import secrets
 import shutil
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .documents import SIDECAR_SUFFIX, file_hash, iter_corpus
+from .documents import IGNORE_FILE, SIDECAR_SUFFIX, hash_file, iter_corpus
 from .errors import BotError
 
 #: Extensions of uploads the corpus accepts (the types the loaders can read).
@@ -113,29 +122,46 @@ def free_name(folder: Path, name: str) -> str:
     return candidate
 
 
-def find_same_content(corpus_dir: Path, data: bytes) -> str | None:
-    """The corpus file (relative path) with exactly these bytes, if any."""
+def find_same_content(corpus_dir: Path, path: Path) -> str | None:
+    """The corpus file (relative path) with exactly the bytes of the file at ``path``, if any."""
+    size = path.stat().st_size
     digest = None
-    for path in iter_corpus(corpus_dir):
+    for other in iter_corpus(corpus_dir):
         try:
-            if path.stat().st_size != len(data):
+            if other.stat().st_size != size:
                 continue
-            digest = digest or file_hash(data)
-            if file_hash(path.read_bytes()) == digest:
-                return path.relative_to(corpus_dir).as_posix()
+            digest = digest or hash_file(path)
+            if hash_file(other) == digest:
+                return other.relative_to(corpus_dir).as_posix()
         except OSError:
             continue
     return None
 
 
-def save_upload(corpus_dir: Path, name: str, src: Path, max_mb: float) -> SavedUpload:
+def save_upload(corpus_dir: Path, name: str, src: Path, max_mb: float,
+                discard_source: bool = False) -> SavedUpload:
     """Copy the uploaded file ``src`` (arrived as ``name``) into ``corpus_dir``.
 
     Raises ``UploadRejected`` for a disallowed type, a file over ``max_mb`` megabytes, an empty
-    file or content already in the corpus.
+    file or content already in the corpus. Safe to call for many uploads at once: each lands
+    under its own name, whole. With ``discard_source`` (the web app passes it for Gradio's
+    cached copy of an upload, which Gradio would otherwise keep serving) ``src`` is deleted
+    afterwards, whether the upload was saved or refused.
     """
+    try:
+        return _save(corpus_dir, name, src, max_mb)
+    finally:
+        if discard_source:
+            src.unlink(missing_ok=True)
+
+
+def _save(corpus_dir: Path, name: str, src: Path, max_mb: float) -> SavedUpload:
     safe = sanitize_filename(name)
-    size = src.stat().st_size
+    try:
+        size = src.stat().st_size
+    except FileNotFoundError:
+        raise UploadRejected(f"the uploaded copy of {name} is gone (already saved or "
+                             "refused?): upload it again") from None
     limit = int(max_mb * 1024 * 1024)
     if size > limit:
         raise UploadRejected(
@@ -145,17 +171,46 @@ def save_upload(corpus_dir: Path, name: str, src: Path, max_mb: float) -> SavedU
     if size == 0:
         raise UploadRejected(f"{name} is empty: upload a file with text in it")
     corpus_dir.mkdir(parents=True, exist_ok=True)
-    duplicate = find_same_content(corpus_dir, src.read_bytes())
-    if duplicate:
-        raise UploadRejected(f"{name} is already in the corpus as {duplicate}: nothing to add")
-    final = free_name(corpus_dir, safe)
-    target = (corpus_dir / final).resolve()
-    if target.parent != corpus_dir.resolve():  # defence in depth: sanitize_filename prevents it
-        raise UploadRejected(f"{name!r} would be stored outside the corpus folder")
-    tmp = target.with_name(f".{final}.part")
-    shutil.copyfile(src, tmp)
-    tmp.replace(target)  # a half-copied file is never seen by the indexer
-    return SavedUpload(original=name, source=final, path=target, renamed=final != safe)
+    tmp = corpus_dir / f".upload-{secrets.token_hex(8)}.part"  # hidden: never indexed
+    try:
+        with open(src, "rb") as source, open(tmp, "xb") as target:
+            shutil.copyfileobj(source, target)
+        with _folder_lock(corpus_dir):
+            duplicate = find_same_content(corpus_dir, tmp)
+            if duplicate:
+                raise UploadRejected(f"{name} is already in the corpus as {duplicate}: nothing "
+                                     "to add")
+            final = _link_under_free_name(tmp, corpus_dir, safe)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return SavedUpload(original=name, source=final, path=(corpus_dir / final).resolve(),
+                       renamed=final != safe)
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``folder`` (threads and processes alike)."""
+    handle = os.open(folder, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(handle)
+
+
+def _link_under_free_name(tmp: Path, corpus_dir: Path, name: str) -> str:
+    """Give the file ``tmp`` the first free name from ``name`` in ``corpus_dir`` and return it:
+    ``os.link`` fails rather than overwrite, so a name taken meanwhile is never lost."""
+    while True:
+        final = free_name(corpus_dir, name)
+        target = corpus_dir / final
+        if target.resolve().parent != corpus_dir.resolve():  # sanitize_filename prevents it
+            raise UploadRejected(f"{name!r} would be stored outside the corpus folder")
+        try:
+            os.link(tmp, target)
+            return final
+        except FileExistsError:
+            continue  # written by another program since free_name looked
 
 
 def corpus_path(corpus_dir: Path, source: str) -> Path:
@@ -176,6 +231,12 @@ def remove_document(corpus_dir: Path, source: str) -> list[str]:
     if not path.is_file():
         raise UploadRejected(f"{source} is not in the corpus folder {corpus_dir} (already "
                              "removed?): update the index to drop it from the index")
+    root = corpus_dir.resolve()
+    if path not in {p.resolve() for p in iter_corpus(root)}:
+        raise UploadRejected(
+            f"{source} is not a document but a file clusterbot keeps out of the index (hidden "
+            f"files such as {IGNORE_FILE}, metadata sidecars, files {IGNORE_FILE} lists): it "
+            "can only be changed on the server")
     removed = []
     for candidate in (path, path.with_name(path.name + SIDECAR_SUFFIX)):
         if candidate.is_file():

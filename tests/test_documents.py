@@ -172,6 +172,31 @@ def test_iter_corpus_skips_hidden_sidecars_and_ignored(tmp_path: Path) -> None:
                                                                                    "sub/c.txt"]
 
 
+def test_iter_corpus_refuses_symlinks_that_leave_the_corpus(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    corpus, outside = tmp_path / "corpus", tmp_path / "private"
+    (corpus / "sub").mkdir(parents=True)
+    outside.mkdir()
+    (outside / "secret.md").write_text("# Secret\nkeys", encoding="utf-8")
+    (corpus / "a.md").write_text("# A\ntext", encoding="utf-8")
+    (corpus / "sub" / "b.md").write_text("# B\ntext", encoding="utf-8")
+    (corpus / "leak.md").symlink_to(outside / "secret.md")
+    (corpus / "sub" / "up.md").symlink_to("../../private/secret.md")
+    (corpus / "folder").symlink_to(outside, target_is_directory=True)
+    (corpus / "alias.md").symlink_to("sub/b.md")  # stays inside: kept
+    (outside / "meta.yaml").write_text("cluster: Leaked\n", encoding="utf-8")
+    (corpus / "a.md.meta.yaml").symlink_to(outside / "meta.yaml")
+    with caplog.at_level("WARNING", logger="bot.documents"):
+        found = [p.relative_to(corpus).as_posix() for p in iter_corpus(corpus)]
+    assert found == ["a.md", "alias.md", "sub/b.md"]
+    warned = sorted(r.getMessage().split(" ")[0] for r in caplog.records)
+    assert warned == ["a.md.meta.yaml", "folder", "leak.md", "sub/up.md"]
+    assert all("outside the corpus folder" in r.getMessage() and str(outside) in r.getMessage()
+               for r in caplog.records)
+    document = load_document(corpus / "a.md", corpus)  # the sidecar leading out is not read
+    assert "cluster" not in document.metadata and document.source == "a.md"
+
+
 def test_broken_html_still_yields_text(tmp_path: Path) -> None:
     path = tmp_path / "broken.html"
     path.write_text("<html><body><p>Unclosed paragraph about fees<div><p>Second", encoding="utf-8")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from bot import Settings
+from bot import Settings, uploads
 from bot.uploads import (
     ALLOWED_EXTENSIONS,
     AccessDenied,
@@ -167,3 +173,179 @@ def test_remove_document_refuses_paths_outside_the_corpus(tmp_path: Path) -> Non
             remove_document(corpus, source)
     assert outside.exists()
     assert corpus_path(corpus, "sub/a.md") == (corpus / "sub" / "a.md").resolve()
+
+
+# ---------------------------------------------------------------- concurrent uploads
+
+def _hidden(corpus: Path) -> list[str]:
+    return sorted(p.name for p in corpus.iterdir() if p.name.startswith("."))
+
+
+def upload_at_once(corpus: Path, name: str, sources: list[Path]) -> list[object]:
+    """``save_upload`` of every file of ``sources`` as ``name``, each in its own thread, all
+    released at once; the results in order (a ``SavedUpload`` or the exception raised)."""
+    barrier = threading.Barrier(len(sources))
+    results: list[object] = [None] * len(sources)
+
+    def upload(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = save_upload(corpus, name, sources[i], 1)
+        except Exception as exc:  # recorded: the caller asserts there is none
+            results[i] = exc
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(len(sources))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def test_concurrent_uploads_of_one_name_each_land_whole(tmp_path: Path) -> None:
+    for round_ in range(5):
+        corpus = tmp_path / f"corpus{round_}"
+        contents = [f"# Report {i}\n".encode() + bytes([65 + i]) * (200_000 + i)
+                    for i in range(8)]
+        sources = [tmp_path / f"upload{round_}-{i}.md" for i in range(8)]
+        for source, data in zip(sources, contents):
+            source.write_bytes(data)
+        results = upload_at_once(corpus, "report.md", sources)
+        assert not [r for r in results if isinstance(r, Exception)], results
+        names = [r.source for r in results]
+        assert sorted(names) == ["report-2.md", "report-3.md", "report-4.md", "report-5.md",
+                                 "report-6.md", "report-7.md", "report-8.md", "report.md"]
+        for name, data in zip(names, contents):
+            assert (corpus / name).read_bytes() == data, (round_, name)
+        assert _hidden(corpus) == []
+
+
+def test_concurrent_identical_uploads_land_once(tmp_path: Path) -> None:
+    for round_ in range(10):
+        corpus = tmp_path / f"corpus{round_}"
+        sources = [tmp_path / f"same{round_}-{i}.md" for i in range(8)]
+        for source in sources:
+            source.write_bytes(b"# Same report\n" + b"x" * 1_000_000)
+        results = upload_at_once(corpus, "same.md", sources)
+        saved = [r for r in results if not isinstance(r, Exception)]
+        assert len(saved) == 1, results
+        assert all(isinstance(r, UploadRejected) and "already in the corpus as same.md" in str(r)
+                   for r in results if r is not saved[0])
+        assert sorted(p.name for p in corpus.iterdir()) == ["same.md"]
+
+
+CHILD = """
+import json, sys, time
+from pathlib import Path
+from bot.uploads import UploadRejected, save_upload
+corpus, name, src, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4])
+Path(str(src) + ".ready").touch()
+while not go.exists():
+    time.sleep(0.001)
+try:
+    print(json.dumps({"saved": save_upload(corpus, name, src, 1).source}))
+except UploadRejected as exc:
+    print(json.dumps({"refused": str(exc)}))
+"""
+
+
+def test_concurrent_identical_uploads_from_processes_land_once(tmp_path: Path) -> None:
+    corpus, go = tmp_path / "corpus", tmp_path / "go"
+    corpus.mkdir()
+    children = []
+    for i in range(8):
+        src = tmp_path / f"upload-{i}.md"
+        src.write_bytes(b"# Same report\n" + b"x" * 300_000)
+        children.append(subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(corpus), f"copy-{i}.md", str(src), str(go)],
+            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[1],
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])}))
+    deadline = time.monotonic() + 60
+    while len(list(tmp_path.glob("*.ready"))) < 8 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    go.touch()
+    results = [json.loads(child.communicate(timeout=60)[0]) for child in children]
+    saved = [r["saved"] for r in results if "saved" in r]
+    refused = [r["refused"] for r in results if "refused" in r]
+    assert len(saved) == 1 and len(refused) == 7
+    assert all(f"already in the corpus as {saved[0]}" in reason for reason in refused)
+    assert sorted(p.name for p in corpus.iterdir()) == saved
+
+
+def test_a_name_taken_by_another_program_is_not_overwritten(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    real_free_name = uploads.free_name
+
+    def racing_free_name(folder: Path, name: str) -> str:
+        candidate = real_free_name(folder, name)
+        if candidate == "report.md":  # another program writes it right after the look-up
+            (folder / candidate).write_text("# Theirs\nwritten meanwhile", encoding="utf-8")
+        return candidate
+
+    monkeypatch.setattr(uploads, "free_name", racing_free_name)
+    saved = save_upload(corpus, "report.md", _upload(tmp_path, "x", b"# Mine\nmy text"), 1)
+    assert saved.source == "report-2.md" and saved.renamed
+    assert (corpus / "report.md").read_text(encoding="utf-8") == "# Theirs\nwritten meanwhile"
+    assert (corpus / "report-2.md").read_bytes() == b"# Mine\nmy text"
+    assert _hidden(corpus) == []
+
+
+def test_a_refused_upload_leaves_no_temporary_file(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    save_upload(corpus, "a.md", _upload(tmp_path, "x", b"# A\ntext"), 1)
+    with pytest.raises(UploadRejected, match="already in the corpus"):
+        save_upload(corpus, "b.md", _upload(tmp_path, "x", b"# A\ntext"), 1)
+    assert sorted(p.name for p in corpus.iterdir()) == ["a.md"]
+
+
+# ---------------------------------------------------------------- the upload's source copy
+
+def test_discard_source_deletes_the_upload_after_saving_or_refusing(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    kept = _upload(tmp_path, "x", b"# Kept\ntext")
+    save_upload(corpus, "kept.md", kept, 1)
+    assert kept.exists()  # by default the caller's file is left alone
+
+    cases = [("new.md", b"# New\nfresh text", None),
+             ("again.md", b"# Kept\ntext", "already in the corpus"),
+             ("big.md", b"a" * (1024 * 1024 + 1), "more than the limit"),
+             ("run.sh", b"echo", "not a supported document")]
+    for name, data, refusal in cases:
+        src = tmp_path / "gradio" / name
+        src.parent.mkdir(exist_ok=True)
+        src.write_bytes(data)
+        if refusal:
+            with pytest.raises(UploadRejected, match=refusal):
+                save_upload(corpus, name, src, 1, discard_source=True)
+        else:
+            assert save_upload(corpus, name, src, 1, discard_source=True).source == name
+        assert not src.exists(), name
+    assert (corpus / "new.md").read_bytes() == b"# New\nfresh text"
+
+
+def test_an_upload_gone_before_it_is_saved_is_refused_clearly(tmp_path: Path) -> None:
+    with pytest.raises(UploadRejected, match="upload it again"):
+        save_upload(tmp_path / "corpus", "gone.md", tmp_path / "missing.md", 1)
+
+
+# ---------------------------------------------------------------- what may be removed
+
+def test_remove_document_refuses_the_ignore_file_and_other_non_documents(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    (corpus / "sub").mkdir(parents=True)
+    files = {".clusterbotignore": "SOURCES.md\n", "SOURCES.md": "# Sources\n",
+             ".notes.md": "# hidden\n", "sub/.draft.md": "# hidden\n",
+             "guide.pdf": "%PDF", "guide.pdf.meta.yaml": "cluster: X\n",
+             "sub/report.md": "# Report\n"}
+    for name, text in files.items():
+        (corpus / name).write_text(text, encoding="utf-8")
+    for source in (".clusterbotignore", "SOURCES.md", ".notes.md", "sub/.draft.md",
+                   "guide.pdf.meta.yaml", "sub/../.clusterbotignore"):
+        with pytest.raises(UploadRejected, match="not a document but a file clusterbot keeps "
+                                                 r"out of the index .*\.clusterbotignore"):
+            remove_document(corpus, source)
+    assert all((corpus / name).exists() for name in files)
+    assert remove_document(corpus, "sub/report.md") == ["sub/report.md"]
+    assert remove_document(corpus, "guide.pdf") == ["guide.pdf", "guide.pdf.meta.yaml"]
