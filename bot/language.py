@@ -47,6 +47,38 @@ def languages() -> dict[str, Language]:
             for code, entry in raw.items()}
 
 
+@cache
+def lexicon(code: str) -> dict:
+    """The answering vocabulary of ``code`` (``lexicon/<code>.yaml``), or {} for a language
+    without one."""
+    path = LEXICON_DIR / f"{code}.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def lexicons() -> dict[str, dict]:
+    """Every language's answering vocabulary, English first."""
+    codes = [DEFAULT_LANGUAGE, *sorted(c for c in languages() if c != DEFAULT_LANGUAGE)]
+    return {code: lexicon(code) for code in codes if lexicon(code)}
+
+
+def vocabulary(key: str) -> list[str]:
+    """The entries under ``key`` in every language's lexicon, without repeats."""
+    return list(dict.fromkeys(w for entry in lexicons().values() for w in entry.get(key, [])))
+
+
+@cache
+def stopwords(code: str) -> frozenset[str]:
+    """The stopwords of ``code`` (empty for an unknown language)."""
+    language = languages().get(code)
+    if language is None:
+        return frozenset()
+    if isinstance(language.stopwords, str):
+        from bm25s.tokenization import _infer_stopwords
+
+        return frozenset(_infer_stopwords(language.stopwords))
+    return frozenset(language.stopwords)
+
+
 def language_name(code: str) -> str:
     """The English name of ``code`` ("de" → "German"), or the code itself when unknown."""
     known = languages().get(code)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 _TOKEN = re.compile(r"\w+|[^\w\s]", re.UNICODE)
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 # A sentence ends at . ! ? (optionally followed by quotes/brackets) before whitespace and an
 # upper-case letter, digit or opening quote; abbreviations and initials are protected below.
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*\s+(?=[\"'“‘(\[]?[A-Z0-9À-Ý])")
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-Ý])")
 _ABBREVIATIONS = {
     "dr", "prof", "mr", "mrs", "ms", "st", "no", "nr", "vs", "etc", "e.g", "i.e", "approx",
     "inc", "ltd", "co", "corp", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
@@ -49,8 +50,17 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOPWORDS]
 
 
+@cache
+def _after_ordinal() -> re.Pattern:
+    """A month name after a day written as an ordinal ("31. Dezember"), in any language."""
+    from .language import vocabulary
+
+    return re.compile(rf"(?:{'|'.join(vocabulary('months'))})\b", re.I)
+
+
 def split_sentences(text: str) -> list[str]:
-    """Split prose into sentences; abbreviations such as "Prof. Dr." do not end a sentence."""
+    """Split prose into sentences; abbreviations such as "Prof. Dr." and ordinal dates such as
+    "am 31. Dezember" do not end a sentence."""
     text = re.sub(r"\s+", " ", text).strip()
     if not text:
         return []
@@ -61,6 +71,8 @@ def split_sentences(text: str) -> list[str]:
         last_word = candidate.rstrip(".!?\"'”’)]").rsplit(" ", 1)[-1].lower()
         if candidate.endswith(".") and (
             last_word in _ABBREVIATIONS or (len(last_word) == 1 and last_word.isalpha())
+            or (re.fullmatch(r"\d{1,2}", last_word)
+                and _after_ordinal().match(text, match.end()))
         ):
             continue
         sentences.append(text[start : match.end()].strip())

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..injection import is_instruction
+from ..language import DEFAULT_LANGUAGE
 from ..retrieval import (
     GENERIC_NAME_WORDS,
     QUESTION_PART,
@@ -33,27 +34,21 @@ from ..retrieval import (
 )
 from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from .vocabulary import (
+    FACT_OF_KIND,
+    KIND_WORDS,
+    NUMBER_WORDS,
+    QUESTION_WORDS,
+    YEAR,
+    counted_rule,
+    expected_kind,
+    is_stopword,
+    stem,
+    synonym_group,
+)
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
-#: Question patterns → the kind of fact asked for. The kind whose pattern matches first in the
-#: question wins; on a tie, the one listed first.
-_KIND_PATTERNS = [
-    ("person", r"^\s*(?:and\s+|by\s+)?(?:who|whom)\b|\bwho (?:is|was|leads|led|heads|chairs|"
-               r"manages|took|runs|ran)\b"),
-    ("percent", r"\b(?:share|percentage|proportion|per ?cent|how much of|rate)\b"),
-    ("count", r"\bhow many\b|\b(?:what|the) number of\b"),
-    ("money", r"\bhow much\b|\b(?:what|which)\s+(?:(?!of\b)[\w-]+\s+){0,3}?(?:fees?|prices?|costs?|"
-              r"budgets?|grants?|turnover|revenues?|income|amount|sum)\b|\b(?:cost|costs|pay|"
-              r"pays|charge|charges)\b"),
-    ("year", r"\b(?:what|which) year\b|\bsince when\b|\bwhen (?:was|were|did|has|had)\b[^?,]*\b("
-             r"?:found|establish|set up|start|creat|launch|initiat|born|begin|began|join)|"
-             r"\b(?:older|younger|newer|oldest|youngest)\b|\b(?:founding|foundation) years?\b"),
-    ("date", r"\bwhen\b|\b(?:what|which) (?:dates?|days?)\b|\bdeadline\b|\bdates\b"),
-    ("duration", r"\bhow (?:long|soon)\b"),
-    ("place", r"^\s*(?:and\s+)?where\b|\bin (?:which|what) (?:city|country|town|place|venue)\b"),
-]
-_KIND_RULES = [(kind, re.compile(pattern, re.I)) for kind, pattern in _KIND_PATTERNS]
 #: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
 #: projects" compares shares, "which has more members" counts.
 _COMPARED_KIND = [
@@ -64,36 +59,7 @@ _COMPARED_KIND = [
                          r"(?:members|employees|staff|companies|organisations|partners)\b",
                          re.I)),
 ]
-_NUMBER_WORDS = (r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|"
-                 r"hundreds?|thousands?|twenty|thirty|forty|fifty")
-_MONTHS = (r"January|February|March|April|May|June|July|August|September|October|November|"
-           r"December")
-_YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
-_YEARS = re.compile(_YEAR)
-_FACT_OF_KIND = {
-    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|[A-Z]+|de|van|von"
-                         r")){1,3}\b"),
-    "percent": re.compile(r"\d\s*%|\bper ?cent\b|\b(?:half|third|quarter)\b", re.I),
-    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b(?:{_NUMBER_WORDS})\b", re.I),
-    "money": re.compile(r"(?:€|\$|£|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b)"
-                        r"[^.;]*\d|\d[^.;]*(?:€|\b(?:EUR|euros?|PLN|NOK|CHF|USD|GBP|SEK|DKK|"
-                        r"CZK|million|billion)\b)|\bfree\b", re.I),
-    "year": re.compile(_YEAR),
-    "date": re.compile(rf"{_YEAR}|\b(?:{_MONTHS})\b"),
-    "duration": re.compile(rf"\d\s*(?:to|-|–)\s*\d|\b(?:\d+(?:\.\d+)?|a|an|{_NUMBER_WORDS}|"
-                           r"several)\s+(?:years?|months?|weeks?|days?|hours?|minutes?)\b|"
-                           rf"\bfrom\b[^.;]*\b(?:to|until)\b|{_YEAR}\s*[-–]\s*{_YEAR}", re.I),
-    "place": re.compile(r"\b(?:in|at)\s+(?:the\s+)?[A-Z]"),
-}
-#: Words of questions that name no fact of their own (as stems).
-QUESTION_WORDS = frozenset(
-    "year many much clust accor speci typic exact far curre today main name calle "
-    "get got make made happe does did kind sort quest".split()
-)
-#: Stems of words that name the kind of fact itself ("the dates", "the deadline"): the kind
-#: check covers them, a sentence need not repeat them.
-KIND_WORDS = frozenset("date deadl day time numbe amoun share perce propo rate name place "
-                       "locat venue durat perio".split())
+_YEARS = re.compile(YEAR)
 #: Words that ask to compare: no fact of their own ("compare" is no "company").
 _COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
@@ -123,8 +89,6 @@ _ATTRIBUTE_OF = re.compile(
     r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
     r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
     r"\w+ed\b)", re.I)
-_COUNTED = re.compile(r"\b(?:how many|more|most|fewer|fewest)\s+"
-                      r"(?P<phrase>[\w'’-]+(?:\s+[\w'’-]+){0,2})", re.I)
 _VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
                         r"\w+ed)$", re.I)
 
@@ -133,14 +97,16 @@ _VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|woul
 _QUALIFIER = re.compile(r"\b(?:for|of|to) (?:a|an) ([a-z][\w-]*) (?=[a-z])", re.I)
 
 
-def asked_attribute(question: str) -> str | None:
+def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The thing a question asks about, when its form names it: "fee" in "What is the annual
-    fee of X?", "groups" in "How many working groups ...?"; None when the form does not tell."""
+    fee of X?", "groups" in "How many working groups ...?", "soci" in "Quanti soci ...?";
+    None when the form does not tell."""
     match = _ATTRIBUTE_OF.search(question)
     if match:
         found = content_words(match.group("phrase"))
         return found[-1] if found else None
-    match = _COUNTED.search(question)
+    counted = counted_rule(language)
+    match = counted.search(question) if counted else None
     if match:
         phrase: list[str] = []
         for word in words(match.group("phrase")):
@@ -153,26 +119,18 @@ def asked_attribute(question: str) -> str | None:
     return None
 
 
-def expected_kind(question: str) -> str | None:
-    """The kind of fact a question asks for: person, percent, count, money, year, date,
-    duration, place or None. The kind asked first wins ("On what date ... the fee?": date)."""
-    found = [(match.start(), order, kind) for order, (kind, rule) in enumerate(_KIND_RULES)
-             if (match := rule.search(question))]
-    return min(found)[2] if found else None
-
-
-def compared_kind(question: str) -> str | None:
+def compared_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The kind of fact a comparison turns on: its question's kind, or the one its wording
     implies ("which depends more on ..." compares shares)."""
     for kind, rule in _COMPARED_KIND:
         if rule.search(question):
             return kind
-    return expected_kind(question)
+    return expected_kind(question, language)
 
 
 def holds_kind(text: str, kind: str | None) -> bool:
     """Whether ``text`` holds a fact of the ``kind`` asked for (always true for no kind)."""
-    return kind is None or bool(_FACT_OF_KIND[kind].search(text))
+    return kind is None or bool(FACT_OF_KIND[kind].search(text))
 
 
 def question_parts(question: str) -> list[str]:
@@ -206,38 +164,8 @@ def focus_text(question: str, entities: Sequence[str]) -> str:
     return focus if len(content_words(focus)) >= 2 else question
 
 
-def _stem(word: str) -> str:
-    """A crude stem: hyphenated words whole, others without a plural s and cut to five letters."""
-    word = word.lower()
-    if "-" in word:
-        return word[:-1] if word.endswith("s") else word
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        word = word[:-1]
-    return word[:5]
-
-
-#: Words that ask for the same fact in other words; each group is matched as one term.
-SYNONYMS = [
-    {"found", "estab", "set", "start", "creat", "launc", "born", "initi", "since", "began",
-     "begin"},
-    {"cost", "price", "fee", "pay", "paid", "charg"},
-    {"emplo", "staff", "team", "people", "fte"},
-    {"incom", "reven", "budge", "turno", "fundi", "earn"},
-    {"membe", "compa", "organ"},
-    {"recei", "obtai", "award", "earn", "won", "win", "grant"},
-    {"lead", "led", "head", "direc", "chair", "presi", "chief"},
-    {"atten", "parti", "guest", "visit", "people", "deleg", "trave"},
-]
-_SYNONYM_OF: dict[str, frozenset[str]] = {}
-for _words in SYNONYMS:
-    _stemmed = frozenset(_stem(w) for w in _words)
-    for _member in _stemmed:
-        _SYNONYM_OF[_member] = _SYNONYM_OF.get(_member, frozenset()) | _stemmed
-
-
-def _group(word: str) -> frozenset[str]:
-    stem = _stem(word)
-    return _SYNONYM_OF.get(stem, frozenset((stem,)))
+_stem = stem
+_group = synonym_group
 
 
 def _stems(text: str) -> set[str]:
@@ -445,15 +373,18 @@ class ExtractiveAnswerer(Answerer):
             focus = " ".join([focus, *comparative_terms(main)])
         named = {_stem(w) for s in subjects for w in content_words(s)}
         terms = {_stem(w): _group(w) for w in content_words(focus)
-                 if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)}
-        attribute = asked_attribute(main)
+                 if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)
+                 and not is_stopword(w, query.language)}
+        attribute = asked_attribute(main, query.language)
         wanted = _group(attribute) if attribute and _stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
         qualifier = _QUALIFIER.search(main)
         narrowed = _stem(qualifier.group(1)) if qualifier else None
         # a comparison may narrow each side differently ("the fee for a small company at A
         # with the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
-        return _Question(main, compared_kind(main) if compared else expected_kind(main), focus,
+        kind = (compared_kind(main, query.language) if compared
+                else expected_kind(main, query.language))
+        return _Question(main, kind, focus,
                          terms, wanted, _YEARS.findall(main), subjects,
                          narrowed if narrowed not in QUESTION_WORDS and not compared else None)
 
@@ -565,7 +496,7 @@ def _counts(text: str, wanted: frozenset[str]) -> bool:
     found = words(text)
 
     def number(w: str) -> bool:
-        return bool(re.fullmatch(rf"\d[\d,.]*|{_NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
+        return bool(re.fullmatch(rf"\d[\d,.]*|{NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
 
     return any(_stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
                                           or any(map(number, found[i + 1:i + 2])))

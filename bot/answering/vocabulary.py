@@ -1,0 +1,107 @@
+"""The extractive answerer's vocabulary, read from the per-language lexicons.
+
+``bot/lexicon/<code>.yaml`` says, for each language, how a question asks for each kind of fact
+(a count, a sum of money, a year...), how such facts are written (number words, months, the
+words for per cent and for money), which question words name no fact of their own, and which
+words ask for the same fact. Questions are read with their own language's patterns, then
+English's; passages are read with every language's words, so a passage in any language can
+answer a question in any other.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from ..language import DEFAULT_LANGUAGE, lexicon, lexicons, stopwords, vocabulary
+
+YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
+#: Currency signs and codes, written alike in every language.
+_CURRENCIES = r"€|\$|£|\b(?:EUR|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b"
+
+
+def _alternatives(key: str) -> str:
+    return "|".join(vocabulary(key))
+
+
+def stem(word: str) -> str:
+    """A crude stem: hyphenated words whole, others without a plural s and cut to five letters."""
+    word = word.lower()
+    if "-" in word:
+        return word[:-1] if word.endswith("s") else word
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        word = word[:-1]
+    return word[:5]
+
+
+NUMBER_WORDS = _alternatives("number_words")
+#: How a fact of each kind is written, in any language.
+FACT_OF_KIND = {
+    "person": re.compile(r"\b[A-Z][a-zà-ÿ]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ]+|[A-Z]+|de|van|von"
+                         r")){1,3}\b"),
+    "percent": re.compile(rf"\d\s*%|\b(?:{_alternatives('percent_words')})\b", re.I),
+    "count": re.compile(rf"\b(?!(?:1[89]|20)\d\d\b)\d|\b(?:{NUMBER_WORDS})\b", re.I),
+    "money": re.compile(
+        rf"(?:{_CURRENCIES}|\b(?:{_alternatives('money_words')})\b)[^.;]*\d"
+        rf"|\d[^.;]*(?:{_CURRENCIES}|\b(?:{_alternatives('money_words')})\b)"
+        rf"|\b(?:{_alternatives('free_words')})\b", re.I),
+    "year": re.compile(YEAR),
+    "date": re.compile(rf"{YEAR}|\b(?:{_alternatives('months')})\b", re.I),
+    "duration": re.compile(
+        rf"\d\s*(?:to|-|–)\s*\d|\b(?:\d+(?:[.,]\d+)?|a|an|{NUMBER_WORDS}|several)\s+"
+        rf"(?:{_alternatives('duration_units')})\b|\bfrom\b[^.;]*\b(?:to|until)\b"
+        rf"|{YEAR}\s*[-–]\s*{YEAR}", re.I),
+    "place": re.compile(r"\b(?:in|at)\s+(?:the\s+)?[A-Z]"),
+}
+#: Stems of question words that name no fact of their own, in any language.
+QUESTION_WORDS = frozenset(stem(w) for w in vocabulary("question_words"))
+#: Stems of words that name the kind of fact itself ("the dates", "the deadline").
+KIND_WORDS = frozenset(stem(w) for w in vocabulary("kind_words"))
+
+
+@cache
+def _synonyms() -> dict[str, frozenset[str]]:
+    """Stem → the stems of the words of its concepts (a concept's words in one language)."""
+    concepts: dict[tuple[str, str], set[str]] = {}
+    for code, entry in lexicons().items():
+        for concept, group in entry.get("synonyms", {}).items():
+            concepts.setdefault((code, concept), set()).update(stem(w) for w in group)
+    groups: dict[str, frozenset[str]] = {}
+    for stems in concepts.values():
+        for member in stems:
+            groups[member] = groups.get(member, frozenset()) | frozenset(stems)
+    return groups
+
+
+def synonym_group(word: str) -> frozenset[str]:
+    """The stems that ask for the same fact as ``word`` (its own stem at least)."""
+    word_stem = stem(word)
+    return _synonyms().get(word_stem, frozenset((word_stem,)))
+
+
+@cache
+def kind_rules(language: str) -> tuple[tuple[str, re.Pattern], ...]:
+    """The question patterns of ``language``, then English's, as (kind, pattern)."""
+    codes = dict.fromkeys([language, DEFAULT_LANGUAGE])
+    return tuple((kind, re.compile(pattern, re.I)) for code in codes
+                 for kind, pattern in lexicon(code).get("question_kinds", []))
+
+
+def expected_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The kind of fact a question asks for: person, percent, count, money, year, date,
+    duration, place or None. The kind asked first wins ("On what date ... the fee?": date)."""
+    found = [(match.start(), order, kind) for order, (kind, rule)
+             in enumerate(kind_rules(language)) if (match := rule.search(question))]
+    return min(found)[2] if found else None
+
+
+def is_stopword(word: str, language: str) -> bool:
+    """Whether ``word`` is a stopword of ``language``."""
+    return word.lower() in stopwords(language)
+
+
+@cache
+def counted_rule(language: str) -> re.Pattern | None:
+    """The pattern of a question in ``language`` that counts something ("how many X")."""
+    pattern = lexicon(language).get("counted") or lexicon(DEFAULT_LANGUAGE).get("counted")
+    return re.compile(pattern, re.I) if pattern else None
