@@ -26,7 +26,9 @@ from ..uploads import (
 from .common import Context, friendly
 
 HEADERS = ["Title", "Cluster", "Type", "Chunks", "Last indexed", "File", "Status"]
-WIDTHS = ["28%", "14%", "9%", "7%", "13%", "17%", "12%"]
+#: Column widths in pixels, not shares: on a phone the table scrolls instead of wrapping words
+#: letter by letter.
+WIDTHS = ["260px", "170px", "100px", "80px", "150px", "220px", "150px"]
 TRASH_FOLDER = "trash"
 #: Each stage of an index run as (label, share of the bar where it starts, where it ends).
 STAGES = {"scanning": ("Scanning files", 0, 5), "reading": ("Reading documents", 5, 35),
