@@ -11,6 +11,8 @@ Rules, enforced on the server whatever the browser did:
   name in one atomic step, the duplicate check and the naming under a lock of the folder);
 * only documents can be removed: hidden files (``.clusterbotignore``), metadata sidecars and
   ignored files are refused;
+* nothing is deleted: a removed document moves to the trash folder (``BOT_DATA_DIR/trash``),
+  from where it can be restored;
 * with ``BOT_ADMIN_PASSWORD`` set every change needs it; without it, changes are allowed only
   when the app listens on a loopback address.
 """
@@ -25,6 +27,7 @@ import re
 import secrets
 import shutil
 import unicodedata
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -33,6 +36,7 @@ from pathlib import Path
 from .config import Settings
 from .documents import IGNORE_FILE, SIDECAR_SUFFIX, hash_file, iter_corpus
 from .errors import BotError
+from .store import utc_now
 
 #: Extensions of uploads the corpus accepts (the types the loaders can read).
 ALLOWED_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")
@@ -222,8 +226,18 @@ def corpus_path(corpus_dir: Path, source: str) -> Path:
     return path
 
 
-def remove_document(corpus_dir: Path, source: str) -> list[str]:
-    """Delete the corpus file ``source`` and its metadata sidecar; return what was deleted.
+@dataclass
+class Trashed:
+    """A document moved to the trash: its entry (a folder of the trash) and where it was."""
+
+    entry: str
+    source: str
+    files: list[str]
+
+
+def trash_document(corpus_dir: Path, trash_dir: Path, source: str) -> Trashed:
+    """Move the corpus file ``source`` and its metadata sidecar into a new entry of
+    ``trash_dir`` (nothing is deleted); ``restore_document`` puts them back.
 
     The index still holds the document until the next index update.
     """
@@ -237,9 +251,47 @@ def remove_document(corpus_dir: Path, source: str) -> list[str]:
             f"{source} is not a document but a file clusterbot keeps out of the index (hidden "
             f"files such as {IGNORE_FILE}, metadata sidecars, files {IGNORE_FILE} lists): it "
             "can only be changed on the server")
-    removed = []
+    relative = path.relative_to(root)
+    entry = f"{utc_now()[:19].replace(':', '')}-{uuid.uuid4().hex[:6]}"
+    moved = []
     for candidate in (path, path.with_name(path.name + SIDECAR_SUFFIX)):
         if candidate.is_file():
-            candidate.unlink()
-            removed.append(candidate.relative_to(corpus_dir.resolve()).as_posix())
-    return removed
+            target = trash_dir / entry / relative.parent / candidate.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(candidate), target)
+            moved.append((relative.parent / candidate.name).as_posix())
+    return Trashed(entry=entry, source=relative.as_posix(), files=moved)
+
+
+def trashed_documents(trash_dir: Path) -> list[Trashed]:
+    """The documents in the trash, the latest removed first."""
+    found = []
+    if not trash_dir.is_dir():
+        return found
+    for folder in sorted((p for p in trash_dir.iterdir() if p.is_dir()), reverse=True):
+        files = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*")
+                       if p.is_file())
+        documents = [f for f in files if not f.endswith(SIDECAR_SUFFIX)]
+        if documents:
+            found.append(Trashed(entry=folder.name, source=documents[0], files=files))
+    return found
+
+
+def restore_document(corpus_dir: Path, trash_dir: Path, entry: str) -> str:
+    """Move the document of trash entry ``entry`` (and its sidecar) back into the corpus;
+    return its source there (numbered when the name was taken since)."""
+    folder = (trash_dir / entry).resolve()
+    if folder.parent != trash_dir.resolve() or not folder.is_dir():
+        raise UploadRejected(f"{entry!r} is not in the trash {trash_dir}")
+    item = next((t for t in trashed_documents(trash_dir) if t.entry == entry), None)
+    if item is None:
+        raise UploadRejected(f"the trash entry {entry} holds no document")
+    original = corpus_path(corpus_dir, item.source)
+    original.parent.mkdir(parents=True, exist_ok=True)
+    name = free_name(original.parent, original.name)
+    shutil.move(str(folder / item.source), original.parent / name)
+    sidecar = folder / (item.source + SIDECAR_SUFFIX)
+    if sidecar.is_file():
+        shutil.move(str(sidecar), original.parent / (name + SIDECAR_SUFFIX))
+    shutil.rmtree(folder)
+    return (original.parent / name).relative_to(corpus_dir.resolve()).as_posix()

@@ -7,16 +7,6 @@ from pathlib import Path
 
 import pytest
 
-from bot import Bot
-from bot.answering import Answer, Source
-from bot.compare import (
-    CompareRow,
-    clusters_to_compare,
-    compare_clusters,
-    first_sentence,
-    row_from_answer,
-    rows_to_markdown,
-)
 from bot.feedback import (
     FEEDBACK_FILE,
     UNANSWERED_FILE,
@@ -132,57 +122,3 @@ def test_insights_markdown_escapes_user_text(tmp_path: Path) -> None:
     store.add_unanswered("<script>alert(1)</script> | *bold* fees?")
     text = insights_markdown(insights(store))
     assert "<script>" not in text and "\\<script\\>" in text and "\\|" in text
-
-
-# ---------------------------------------------------------------- compare rows
-
-
-def _answer(text: str, titles: list[str], abstained: bool = False) -> Answer:
-    sources = [Source(n=i + 1, source=f"doc{i + 1}.md", title=t, cluster=None, page=None,
-                      section=None, score=0.5, excerpt="") for i, t in enumerate(titles)]
-    return Answer(text=text, abstained=abstained, sources=sources)
-
-
-@pytest.mark.parametrize("text, sentence, cited", [
-    ("It offers matchmaking. [2] It also trains. [1]", "It offers matchmaking.", [2]),
-    ("Fees bring 40% (8.1 points). [1] [3] More.", "Fees bring 40% (8.1 points).", [1, 3]),
-    ("- the financing; [2]\n- the services [1]", "the financing;", [2]),
-    ("No full stop [1]", "No full stop", [1]),
-    ("Why? Because [1]", "Why?", []),
-])
-def test_first_sentence(text: str, sentence: str, cited: list[int]) -> None:
-    assert first_sentence(text) == (sentence, cited)
-
-
-def test_row_uses_the_source_the_first_sentence_cites() -> None:
-    row = row_from_answer("Alpha", _answer("It runs a lab. [2] Also. [1]", ["One", "Two"]))
-    assert row == CompareRow("Alpha", "It runs a lab.", "Two", "doc2.md")
-    uncited = row_from_answer("Beta", _answer("It runs a lab.", ["One"]))
-    assert uncited is not None and uncited.source_title == "One"
-    assert row_from_answer("Gamma", _answer("The documents do not…", [], abstained=True)) is None
-
-
-def test_clusters_to_compare_skips_multiple() -> None:
-    assert clusters_to_compare(["A", "multiple", "B", ""]) == ["A", "B"]
-    assert clusters_to_compare(["A", "B"], ["B", ""]) == ["B"]
-
-
-def test_rows_to_markdown_escapes_pipes() -> None:
-    table = rows_to_markdown([CompareRow("A|B", "does x\n and y", "T", "t.md")])
-    assert table.splitlines() == ["| Cluster | What it does | Source |", "|---|---|---|",
-                                  "| A\\|B | does x and y | T |"]
-
-
-def test_compare_clusters_with_the_real_bot(bot: Bot) -> None:
-    question = "How many members does the cluster have?"
-    rows = compare_clusters(bot, question)
-    by_cluster = {r.cluster: r for r in rows}
-    assert list(by_cluster) == sorted(by_cluster)  # cluster order, one row each
-    assert {"Alpha Bio Cluster", "Beta Health Network"} <= set(by_cluster)
-    assert by_cluster["Alpha Bio Cluster"].source_title == "Alpha Bio Cluster profile"
-    assert "120 member" in by_cluster["Alpha Bio Cluster"].summary  # the figure asked for
-    assert by_cluster["Beta Health Network"].source == "beta-profile.md"
-    assert "[" not in by_cluster["Beta Health Network"].summary  # markers removed
-    only = compare_clusters(bot, question, ["Beta Health Network"])
-    assert [r.cluster for r in only] == ["Beta Health Network"]
-    assert compare_clusters(bot, "What is the airspeed velocity of an unladen swallow?") == []

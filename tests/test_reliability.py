@@ -370,7 +370,7 @@ def test_second_run_embeds_nothing_and_reports_the_same_failures(bad_run: BadRun
 
 def test_web_index_summary_lists_failed_files_with_reasons(bad_run: BadRun) -> None:
     app = WebApp(Bot(bad_run.settings, HashEmbeddings()))
-    summary = app.update_index("", progress=lambda *a, **k: None)
+    summary = app.documents.api_update_index("")
     assert summary.startswith("**Update finished:** 0 added")
     lines = summary.splitlines()
     for source, start in BAD.items():

@@ -21,9 +21,11 @@ from bot.uploads import (
     check_access,
     corpus_path,
     is_loopback,
-    remove_document,
+    restore_document,
     sanitize_filename,
     save_upload,
+    trash_document,
+    trashed_documents,
 )
 
 
@@ -151,26 +153,38 @@ def test_without_password_changes_only_on_loopback() -> None:
         check_access(public, "")
 
 
-def test_remove_document_deletes_file_and_sidecar(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / "guide.pdf").write_bytes(b"%PDF")
-    (corpus / "guide.pdf.meta.yaml").write_text("cluster: X\n", encoding="utf-8")
+def test_removing_moves_file_and_sidecar_to_the_trash_and_back(tmp_path: Path) -> None:
+    corpus, trash = tmp_path / "corpus", tmp_path / "data" / "trash"
+    (corpus / "sub").mkdir(parents=True)
+    (corpus / "sub" / "guide.pdf").write_bytes(b"%PDF")
+    (corpus / "sub" / "guide.pdf.meta.yaml").write_text("cluster: X\n", encoding="utf-8")
     (corpus / "other.md").write_text("# Other\n", encoding="utf-8")
-    assert remove_document(corpus, "guide.pdf") == ["guide.pdf", "guide.pdf.meta.yaml"]
-    assert [p.name for p in corpus.iterdir()] == ["other.md"]
+    moved = trash_document(corpus, trash, "sub/guide.pdf")
+    assert (moved.source, moved.files) == ("sub/guide.pdf",
+                                           ["sub/guide.pdf", "sub/guide.pdf.meta.yaml"])
+    assert sorted(p.name for p in corpus.rglob("*") if p.is_file()) == ["other.md"]
+    assert (trash / moved.entry / "sub" / "guide.pdf").read_bytes() == b"%PDF"
     with pytest.raises(UploadRejected, match="not in the corpus"):
-        remove_document(corpus, "guide.pdf")
+        trash_document(corpus, trash, "sub/guide.pdf")
+    assert [t.source for t in trashed_documents(trash)] == ["sub/guide.pdf"]
+    # the name was taken again meanwhile: the restored file gets a number, with its sidecar
+    (corpus / "sub" / "guide.pdf").write_bytes(b"%PDF new")
+    assert restore_document(corpus, trash, moved.entry) == "sub/guide-2.pdf"
+    assert (corpus / "sub" / "guide-2.pdf").read_bytes() == b"%PDF"
+    assert (corpus / "sub" / "guide-2.pdf.meta.yaml").read_text(encoding="utf-8") == "cluster: X\n"
+    assert trashed_documents(trash) == [] and not (trash / moved.entry).exists()
+    with pytest.raises(UploadRejected, match="is not in the trash"):
+        restore_document(corpus, trash, "../corpus")
 
 
-def test_remove_document_refuses_paths_outside_the_corpus(tmp_path: Path) -> None:
+def test_trash_refuses_paths_outside_the_corpus(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     outside = tmp_path / "secret.md"
     outside.write_text("keep me", encoding="utf-8")
     for source in ("../secret.md", str(outside), "sub/../../secret.md"):
         with pytest.raises(UploadRejected, match="not a document of the corpus"):
-            remove_document(corpus, source)
+            trash_document(corpus, tmp_path / "trash", source)
     assert outside.exists()
     assert corpus_path(corpus, "sub/a.md") == (corpus / "sub" / "a.md").resolve()
 
@@ -332,7 +346,7 @@ def test_an_upload_gone_before_it_is_saved_is_refused_clearly(tmp_path: Path) ->
 
 # ---------------------------------------------------------------- what may be removed
 
-def test_remove_document_refuses_the_ignore_file_and_other_non_documents(tmp_path: Path) -> None:
+def test_trash_document_refuses_the_ignore_file_and_other_non_documents(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
     (corpus / "sub").mkdir(parents=True)
     files = {".clusterbotignore": "SOURCES.md\n", "SOURCES.md": "# Sources\n",
@@ -345,7 +359,8 @@ def test_remove_document_refuses_the_ignore_file_and_other_non_documents(tmp_pat
                    "guide.pdf.meta.yaml", "sub/../.clusterbotignore"):
         with pytest.raises(UploadRejected, match="not a document but a file clusterbot keeps "
                                                  r"out of the index .*\.clusterbotignore"):
-            remove_document(corpus, source)
+            trash_document(corpus, tmp_path / "trash", source)
     assert all((corpus / name).exists() for name in files)
-    assert remove_document(corpus, "sub/report.md") == ["sub/report.md"]
-    assert remove_document(corpus, "guide.pdf") == ["guide.pdf", "guide.pdf.meta.yaml"]
+    assert trash_document(corpus, tmp_path / "trash", "sub/report.md").files == ["sub/report.md"]
+    assert trash_document(corpus, tmp_path / "trash", "guide.pdf").files == [
+        "guide.pdf", "guide.pdf.meta.yaml"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -24,6 +25,7 @@ from gradio_client.exceptions import AppError
 from bot import Bot, Settings
 from bot.store import current_generation, write_lock
 from bot.web import MODES, WebApp
+from bot.webapp.chat import plain_history
 
 from .conftest import write_corpus
 from .webserver import Server, free_port, launch
@@ -152,33 +154,56 @@ def test_feedback_endpoint_stores_and_feeds_insights(server: Server) -> None:
 # ---------------------------------------------------------------- chat handlers
 
 
-def test_chat_streams_answer_with_source_cards_and_history(server: Server) -> None:
-    app = server.app
-    steps = list(app.respond("When was the Alpha Bio Cluster founded?", [], MODES[0],
-                             [], None, None, None, {}))
-    assert len(steps) >= 3  # placeholder, pieces of the answer, final answer with cards
-    chat, cards, answers, box = steps[-1]
+def respond(app: WebApp, question: str, chat: list, mode: str = MODES[0],
+            clusters: list | None = None, answers: dict | None = None, **filters) -> list:
+    """Every step of the chat handler: (chat, answers, question box)."""
+    values = [filters.get(k) for k in ("country", "topic", "year", "language")]
+    return list(app.chat.respond(question, chat, mode, clusters or [], *values, answers or {}))
+
+
+def test_chat_streams_answer_with_its_sources_and_history(server: Server) -> None:
+    steps = respond(server.app, "When was the Alpha Bio Cluster founded?", [])
+    assert len(steps) >= 3  # placeholder, pieces of the answer, final answer with sources
+    chat, answers, box = steps[-1]
     assert box == "" and [m["role"] for m in chat] == ["user", "assistant"]
-    assert "2005" in chat[-1]["content"] and "[1]" in chat[-1]["content"]
-    assert "class='source-card'" in cards and "Alpha Bio Cluster profile" in cards
-    assert "id='source-1'" in cards
-    assert answers["1"]["question"] == "When was the Alpha Bio Cluster founded?"
-    # a follow-up is answered with the conversation as history
-    chat2, cards2, answers2, _ = list(app.respond("What about the Beta Health Network?", chat,
-                                                  MODES[0], [], None, None, None, answers))[-1]
+    content = chat[-1]["content"]
+    assert "2005" in content and re.search(r'<a class="cite" href="#p-\w+-1">\[1\]</a>', content)
+    assert '<details class="sources"' in content and "Alpha Bio Cluster profile" in content
+    assert "<mark>The Alpha Bio Cluster was founded in 2005 in Graz.</mark>" in content
+    assert "best match" in content and not re.search(r"score [01]\.\d\d", content)
+    record = answers["1"]
+    assert record["question"] == "When was the Alpha Bio Cluster founded?"
+    assert record["sources"][0]["text"].startswith("The Alpha Bio Cluster was founded")
+    assert "Searched for" not in content  # the question was not rewritten
+    # a follow-up is answered with the conversation as history, rewritten, and says so
+    chat2, answers2, _ = respond(server.app, "What about the Beta Health Network?", chat,
+                                 answers=answers)[-1]
     assert len(chat2) == 4 and "2011" in chat2[-1]["content"]
-    assert "Beta Health Network profile" in cards2
+    assert "Searched for: “" in chat2[-1]["content"]
+    assert "Beta Health Network profile" in chat2[-1]["content"]
     assert set(answers2) == {"1", "3"}
+    assert chat2[1] == chat[1]  # the first answer keeps its own sources
+    history = plain_history(chat2)
+    assert "<details" not in history[1]["content"] and "[1]" in history[1]["content"]
 
 
 def test_chat_says_clearly_when_documents_do_not_answer(server: Server) -> None:
-    chat, cards, answers, _ = list(server.app.respond(
-        "What is the airspeed velocity of an unladen swallow?", [], MODES[0], [], None, None,
-        None, {}))[-1]
+    chat, answers, _ = respond(server.app,
+                               "What is the airspeed velocity of an unladen swallow?", [])[-1]
     assert chat[-1]["content"].startswith("**The indexed documents do not answer this question.")
-    assert "Insights" in chat[-1]["content"]
-    assert "No indexed document answers this question" in cards
+    assert "Insights" in chat[-1]["content"] and "<details" not in chat[-1]["content"]
     assert answers["1"]["abstained"] is True
+
+
+def test_filters_that_match_nothing_are_not_a_content_gap(server: Server) -> None:
+    question = "Which robots does the Beta Health Network build?"
+    chat, answers, _ = respond(server.app, question, [], clusters=["Beta Health Network"],
+                               country=["Italy"])[-1]
+    assert chat[-1]["content"].startswith("**No indexed document matches these filters")
+    assert "Insights" not in chat[-1]["content"]
+    unanswered = server.settings.data_dir / "unanswered.jsonl"
+    assert question not in (unanswered.read_text(encoding="utf-8")
+                            if unanswered.is_file() else "")
 
 
 def test_chat_problems_are_warnings_that_keep_the_question(server: Server, embeddings,
@@ -186,40 +211,57 @@ def test_chat_problems_are_warnings_that_keep_the_question(server: Server, embed
     history = [{"role": "user", "content": [{"type": "text", "text": "Hi?"}]},
                {"role": "assistant", "content": [{"type": "text", "text": "Hello [1]"}]}]
     with pytest.warns(UserWarning, match="type a question first"):
-        steps = list(server.app.respond("  ", history, MODES[0], [], None, None, None, {}))
-    chat, cards, _, box = steps[-1]
-    assert chat == [{"role": "user", "content": "Hi?"},
-                    {"role": "assistant", "content": "Hello [1]"}]
+        steps = respond(server.app, "  ", history)
+    chat, _, box = steps[-1]
+    assert chat == history
     with pytest.warns(UserWarning, match="year filter 'soon' is not a year"):
-        steps = list(server.app.respond("Fees?", [], MODES[0], [], None, None, "soon", {}))
-    assert steps[-1][0] == [] and steps[-1][3] == "Fees?"  # the chat as it was, question kept
+        steps = respond(server.app, "Fees?", [], year="soon")
+    assert steps[-1][0] == [] and steps[-1][2] == "Fees?"  # the chat as it was, question kept
     empty = WebApp(Bot(server.settings.replace(index_dir=tmp_path / "none"), embeddings))
     with pytest.warns(UserWarning, match="there is no index yet: add documents"):
-        list(empty.respond("Fees?", [], MODES[0], [], None, None, None, {}))
-    assert "There is no index yet" in empty.index_status()
+        respond(empty, "Fees?", [])
+    assert "There is no index yet" in empty.ctx.index_status()
+    corpus = tmp_path / "empty-corpus"
+    corpus.mkdir()
+    nothing = Bot(server.settings.replace(index_dir=tmp_path / "empty", corpus_dir=corpus),
+                  embeddings)
+    nothing.index()
+    with pytest.warns(UserWarning, match="nothing is indexed yet: add documents"):
+        respond(WebApp(nothing), "Fees?", [])
 
 
-def test_compare_mode_answers_with_a_table(server: Server) -> None:
-    chat, _, answers, _ = list(server.app.respond(
-        "How many members does the cluster have?", [], MODES[1],
-        ["Alpha Bio Cluster", "Beta Health Network"], None, None, None, {}))[-1]
-    table = chat[-1]["content"]
-    assert "| Cluster | What it does | Source |" in table
-    assert "| Alpha Bio Cluster |" in table and "| Beta Health Network |" in table
-    assert "Gamma" not in table
+def test_compare_mode_answers_with_a_table_citing_each_row(server: Server) -> None:
+    question = "How many members does the cluster have?"
+    steps = respond(server.app, question, [], MODES[1],
+                    ["Alpha Bio Cluster", "Beta Health Network"])
+    progress = [s[0][-1]["content"] for s in steps[:-1]]
+    assert any("Comparing clusters: 1 of 2 asked (now Beta Health Network)" in p
+               for p in progress)
+    chat, answers, _ = steps[-1]
+    content = chat[-1]["content"]
+    assert "| Cluster | How many members does the cluster have | Source |" in content
+    assert re.search(r"\| Alpha Bio Cluster \| .*120 member.* <a class=\"cite\" "
+                     r"href=\"#p-\w+-1\">\[1\]</a> \| Alpha Bio Cluster profile \|", content)
+    assert "| Beta Health Network |" in content and "Gamma" not in content
+    assert '<details class="sources"' in content and "<mark>" in content
     assert [s["cluster"] for s in answers["1"]["sources"]] == ["Alpha Bio Cluster",
                                                               "Beta Health Network"]
 
 
+def test_compare_mode_compares_clusters_not_programmes(server: Server) -> None:
+    assert server.app.chat.compare.clusters() == ["Alpha Bio Cluster", "Beta Health Network",
+                                                  "Gamma Medtech Cluster"]
+
+
 def test_thumbs_and_comment_are_stored(server: Server) -> None:
-    app = server.app
-    chat, _, answers, _ = list(app.respond("How many matchmaking events did Gamma organise?", [],
-                                           MODES[0], [], None, None, None, {}))[-1]
+    app = server.app.chat
+    chat, answers, _ = respond(server.app, "How many matchmaking events did Gamma organise?",
+                               [])[-1]
     like = gr.LikeData(None, {"index": 1, "value": chat[1]["content"], "liked": False})
     status, feedback_id, box = app.on_like(chat, answers, "", like)
     assert feedback_id and box == "" and "Insights" in status
     app.add_comment("the number of participants is missing", feedback_id)
-    entry = next(e for e in app.feedback.feedback() if e.id == feedback_id)
+    entry = next(e for e in server.app.ctx.feedback.feedback() if e.id == feedback_id)
     assert entry.question == "How many matchmaking events did Gamma organise?"
     assert entry.liked is False and entry.comment == "the number of participants is missing"
     assert entry.sources and entry.sources[0] == "Gamma Medtech Cluster annual report"
@@ -263,11 +305,14 @@ def test_upload_then_update_index_makes_the_document_answerable(server: Server,
     message = server.client.predict([handle_file(upload)], "", api_name="/upload")
     assert "saved as `Zeta-Robotics-profile-2.md`" in message
 
-    # removing documents deletes them from the corpus and the index
+    # removing documents moves them to the trash and out of the index
     for source in ("Zeta-Robotics-profile.md", "Zeta-Robotics-profile-2.md"):
         summary = server.client.predict(source, "", api_name="/remove_document")
-        assert f"Deleted `{source}`" in summary
+        assert f"Moved `{source}` to the trash" in summary and "1 removed" in summary
     assert not (server.settings.corpus_dir / "Zeta-Robotics-profile.md").exists()
+    trash = server.settings.data_dir / "trash"
+    assert sorted(p.name for p in trash.rglob("Zeta*")) == ["Zeta-Robotics-profile-2.md",
+                                                            "Zeta-Robotics-profile.md"]
     assert "Zeta-Robotics-profile.md" not in server.bot.documents()
     assert "80 euros" not in ask(server, question)["answer"]
 
@@ -292,7 +337,7 @@ def test_server_side_size_cap_of_the_handler(server: Server, tmp_path: Path) -> 
     big = tmp_path / "big.md"  # as if the browser had let it through: the handler still refuses
     big.write_bytes(b"# Big\n" + b"x" * (1024 * 1024 + 10))
     with pytest.raises(gr.Error, match="more than the limit of 1 MB"):
-        server.app.upload([str(big)], "")
+        server.app.documents.upload([str(big)], "")
     assert not (server.settings.corpus_dir / "big.md").exists()
 
 
@@ -320,7 +365,7 @@ def test_chat_keeps_answering_while_the_index_is_rebuilt(server: Server,
         assert "85 member companies" in during["answer"]
         assert time.monotonic() - started < 10
         assert server.app.runner.status().running
-        assert server.app.index_status().startswith("**Updating the index:** embedding 0/")
+        assert server.app.ctx.index_status().startswith("**Updating the index:** embedding 0/")
         busy = server.client.predict("", api_name="/update_index")
         assert busy.startswith("**Index busy:** the index is being updated")
     finally:
@@ -336,7 +381,7 @@ def test_another_writer_gets_the_index_busy_warning(server: Server) -> None:
         summary = server.client.predict("", api_name="/update_index")
         assert summary.startswith("**Index busy:** the index at") and "is being updated" in summary
         with pytest.warns(UserWarning, match="is being updated"):  # gr.Warning outside a request
-            server.app.update_index("", progress=lambda *a, **k: None)
+            server.app.documents.api_update_index("")
     assert "Update finished" in server.client.predict("", api_name="/update_index")
 
 
@@ -355,8 +400,8 @@ def test_admin_password_protects_the_documents(server: Server, embeddings,
             protected.client.predict("nope", api_name="/update_index")
         assert not (server.settings.corpus_dir / "secret-plan.md").exists()
         with pytest.raises(gr.Error, match="wrong or missing admin password"):
-            protected.app.unlock("nope")
-        column, rows, _ = protected.app.unlock("open sesame")  # the tab's Unlock button
+            protected.app.documents.unlock("nope")
+        column, rows, _, _ = protected.app.documents.unlock("open sesame")  # the Unlock button
         assert column.visible is True and "alpha-profile.md" in {r[5] for r in rows}
         listed = protected.client.predict("open sesame", api_name="/documents")
         assert "alpha-profile.md" in {d["source"] for d in listed}
@@ -365,7 +410,7 @@ def test_admin_password_protects_the_documents(server: Server, embeddings,
         protected.demo.close()
     public = WebApp(Bot(server.settings.replace(host="0.0.0.0"), embeddings))
     with pytest.raises(gr.Error, match="set BOT_ADMIN_PASSWORD"):
-        public.upload([str(tmp_path / "secret-plan.md")], "")
+        public.documents.upload([str(tmp_path / "secret-plan.md")], "")
 
 
 # ---------------------------------------------------------------- start-up

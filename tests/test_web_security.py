@@ -163,7 +163,7 @@ def test_the_same_requests_naming_a_loopback_host_work(server: Server) -> None:
     assert event == "complete" and "1 added" in data[0]
     assert "omega-note.md" in server.bot.documents()
     status, event, data = call(server, "remove_document", ["omega-note.md", ""], ok)
-    assert event == "complete" and "Deleted `omega-note.md`" in data[0]
+    assert event == "complete" and "Moved `omega-note.md` to the trash" in data[0]
     assert "omega-note.md" not in server.bot.documents()
     status, event, data = call(server, "insights", [""], ok)
     assert event == "complete" and isinstance(data[0], list)
@@ -196,12 +196,12 @@ def test_handlers_refuse_on_their_own_without_the_middleware(bare: Server) -> No
                                client=SimpleNamespace(host="127.0.0.1"))
         like = gr.LikeData(None, {"index": 1, "value": "A.", "liked": False})
         with pytest.raises(gr.Error, match="does not answer to the host name"):
-            bare.app.on_like([{"role": "user", "content": "Q?"},
+            bare.app.chat.on_like([{"role": "user", "content": "Q?"},
                               {"role": "assistant", "content": "A."}], {}, "", like, evil)
         with pytest.raises(gr.Error, match="does not answer to the host name"):
-            bare.app.add_comment("evil", "some-id", evil)
-        assert bare.app.initial_documents(evil)[0] == []
-        assert "does not answer to the host name" in bare.app.insights_view("", evil)
+            bare.app.chat.add_comment("evil", "some-id", evil)
+        assert bare.app.documents.initial_documents(evil)[0] == []
+        assert "does not answer to the host name" in bare.app.insights.view("", evil)
     finally:
         (corpus / "omega-note.md").unlink()
 
@@ -209,13 +209,13 @@ def test_handlers_refuse_on_their_own_without_the_middleware(bare: Server) -> No
 def test_a_proxied_or_remote_client_gets_no_admin_without_password(server: Server) -> None:
     proxied = SimpleNamespace(headers={"host": "127.0.0.1:7860"},
                               client=SimpleNamespace(host="10.0.0.7"))
-    assert server.app.initial_documents(proxied)[0] == []
-    assert "open only on this machine" in server.app.insights_view("", proxied)
+    assert server.app.documents.initial_documents(proxied)[0] == []
+    assert "open only on this machine" in server.app.insights.view("", proxied)
     with pytest.raises(gr.Error, match="open only on this machine"):
-        server.app.api_insights("", proxied)
+        server.app.insights.api_insights("", proxied)
     local = SimpleNamespace(headers={"host": "127.0.0.1:7860"},
                             client=SimpleNamespace(host="127.0.0.1"))
-    rows, _ = server.app.initial_documents(local)
+    rows, _, _ = server.app.documents.initial_documents(local)
     assert "alpha-profile.md" in {r[5] for r in rows}
 
 
@@ -265,8 +265,8 @@ def test_insights_need_the_password_when_one_is_set(index_settings: Settings,
                 protected.client.predict(wrong, api_name="/insights")
         gaps = protected.client.predict("open sesame", api_name="/insights")
         assert "Which drones does Omega rent?" in json.dumps(gaps)
-        assert "wrong or missing admin password" in protected.app.insights_view("", None)
-        assert "Which drones does Omega rent?" in protected.app.insights_view("open sesame",
+        assert "wrong or missing admin password" in protected.app.insights.view("", None)
+        assert "Which drones does Omega rent?" in protected.app.insights.view("open sesame",
                                                                              None)
     finally:
         protected.demo.close()
@@ -303,7 +303,7 @@ def test_oversize_feedback_is_refused(server: Server) -> None:
 
 
 def test_oversize_thumbs_and_comments_are_refused_by_the_handlers(server: Server) -> None:
-    app = server.app
+    app = server.app.chat
     before = feedback_lines(server.settings)
     chat = [{"role": "user", "content": "Q" * 4001}, {"role": "assistant", "content": "A."}]
     like = gr.LikeData(None, {"index": 1, "value": "A.", "liked": False})
@@ -317,7 +317,7 @@ def test_oversize_thumbs_and_comments_are_refused_by_the_handlers(server: Server
         app.add_comment("c" * 4001, feedback_id)
     assert [r["comment"] for r in feedback_lines(server.settings)[len(before):]] == [""]
     with pytest.warns(UserWarning, match="the question is 4,001 characters long"):
-        list(app.respond("Q" * 4001, [], "Answer", [], None, None, None, {}))
+        list(app.respond("Q" * 4001, [], "Answer", [], None, None, None, None, {}))
 
 
 # ---------------------------------------------------------------- uploads in Gradio's cache
@@ -343,7 +343,7 @@ def test_uploaded_files_are_no_longer_served_from_gradios_cache(server: Server) 
     assert httpx.get(f"{server.url}gradio_api/file={again}", timeout=30).status_code in (403,
                                                                                          404)
     summary = server.client.predict("psi-note.md", "", api_name="/remove_document")
-    assert "Deleted `psi-note.md`" in summary and not corpus_copy.exists()
+    assert "Moved `psi-note.md` to the trash" in summary and not corpus_copy.exists()
     assert httpx.get(f"{server.url}gradio_api/file={corpus_copy}",
                      timeout=30).status_code in (403, 404)
 
@@ -351,6 +351,6 @@ def test_uploaded_files_are_no_longer_served_from_gradios_cache(server: Server) 
 def test_in_process_uploads_keep_the_callers_file(server: Server, tmp_path: Path) -> None:
     own = tmp_path / "chi-note.md"
     own.write_text(NEW_DOC.replace("Omega", "Chi"), encoding="utf-8")
-    assert "`chi-note.md`" in server.app.upload([str(own)], "")
+    assert "`chi-note.md`" in server.app.documents.upload([str(own)], "")
     assert own.is_file()
-    server.app.remove("chi-note.md", "", progress=lambda *a, **k: None)
+    server.app.documents.api_remove_document("chi-note.md", "")
