@@ -12,7 +12,8 @@ from bot.config import Settings
 
 from .conftest import write_corpus
 
-SOURCE_KEYS = {"n", "source", "title", "cluster", "page", "section", "score", "excerpt"}
+SOURCE_KEYS = {"n", "source", "title", "cluster", "page", "section", "score", "excerpt",
+               "chunk_id"}
 
 
 def test_index_and_ask_json_shapes(tmp_path: Path, monkeypatch, embeddings) -> None:

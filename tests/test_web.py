@@ -76,7 +76,7 @@ def test_ask_returns_answer_abstained_and_sources(server: Server) -> None:
     assert "450 euros" in result["answer"]
     sources = result["sources"]
     assert sources and set(sources[0]) == {"n", "source", "title", "cluster", "page", "section",
-                                           "score", "excerpt"}
+                                           "score", "excerpt", "chunk_id"}
     assert [s["n"] for s in sources] == list(range(1, len(sources) + 1))
     alpha = next(s for s in sources if s["source"] == "alpha-profile.md")
     assert f"[{alpha['n']}]" in result["answer"]

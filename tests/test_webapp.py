@@ -90,9 +90,19 @@ def test_find_passages_gives_the_whole_chunk_with_the_cited_sentence(
 
 def test_a_chunk_no_longer_indexed_falls_back_to_the_excerpt(bot: Bot) -> None:
     gone = Source(n=1, source="gone.md", title="Gone", cluster=None, page=None, section=None,
-                  score=0.5, excerpt="An excerpt that was kept…")
+                  score=0.5, excerpt="An excerpt that was kept…", chunk_id="no-such-chunk")
     [passage] = find_passages(bot, Answer("It was said. [1]", False, [gone]))
     assert passage.text == "An excerpt that was kept…" and passage.quotes == []
+
+
+def test_a_passage_addressed_to_assistants_is_flagged_in_its_card(bot: Bot) -> None:
+    sources = [Source(n=n, source="a.md", title="A", cluster=None, page=None, section=None,
+                      score=0.5, excerpt=f"Excerpt {n}") for n in (1, 2)]
+    answer = Answer("It was said. [1]", False, sources, {"instruction_like_sources": [2]})
+    plain, flagged = find_passages(bot, answer)
+    assert not plain.instruction_like and flagged.instruction_like
+    content = answer_message(answer.text, [plain, flagged], "abc")
+    assert content.count("holds text addressed to AI assistants (ignored)") == 1
 
 
 def test_answer_message_links_each_marker_to_its_passage() -> None:

@@ -24,6 +24,8 @@ class Source:
     section: str | None
     score: float
     excerpt: str
+    #: the id of the chunk in the index (``Bot.store.get([chunk_id])`` gives it whole)
+    chunk_id: str = ""
 
     @classmethod
     def from_hit(cls, n: int, hit: Hit) -> Source:
@@ -35,7 +37,7 @@ class Source:
         return cls(n=n, source=meta.get("source", ""), title=meta.get("title", ""),
                    cluster=meta.get("cluster"), page=meta.get("page"),
                    section=meta.get("section") or None, score=round(float(hit.score), 4),
-                   excerpt=text)
+                   excerpt=text, chunk_id=hit.id)
 
 
 @dataclass

@@ -193,7 +193,7 @@ class ChatTab:
         Empty filter values mean no filter. Returns {"answer": text with [n] markers,
         "abstained": true when the documents do not answer, "query": what was searched for,
         "sources": [{"n", "source", "title", "cluster", "page", "section", "score",
-        "excerpt"}]}.
+        "excerpt", "chunk_id"}]}.
         """
         filters = filters_from(cluster, country, topic, year, language)
         self.ctx.feedback.limits.check(question=question)

@@ -4,8 +4,8 @@ of it the answer cites, and the original file served from the corpus folder only
     passages = find_passages(bot, answer)      # one Passage per source, in source order
     routes = [corpus_route(settings)]          # GET /corpus/<source>: the file itself
 
-The chunk is looked up among the document's chunks in the index by its excerpt (``Source``
-carries no chunk id); when the index changed since, the excerpt stands in for it.
+The chunk is read from the index by the source's chunk id; when the index changed since, the
+excerpt stands in for it.
 """
 
 from __future__ import annotations
@@ -53,6 +53,8 @@ class Passage:
     cited: bool
     text: str
     quotes: list[str] = field(default_factory=list)
+    #: the chunk holds text addressed to an AI assistant (never quoted as an answer)
+    instruction_like: bool = False
 
     @property
     def url(self) -> str:
@@ -106,42 +108,33 @@ def cited_sentences(chunk: str, claims: list[str]) -> list[str]:
     return picked
 
 
-def _flat(text: str) -> str:
-    return " ".join(text.split())
-
-
 def chunk_text(bot: Any, source: Source) -> str:
     """The whole chunk ``source`` was cut from, or its excerpt when the index no longer has
     it."""
     try:
-        record = bot.documents().get(source.source)
-        chunks = bot.store.get(record.chunk_ids) if record else []
+        chunks = bot.store.get([source.chunk_id]) if source.chunk_id else []
     except BotError:
         chunks = []
-    start = source.excerpt.rstrip("…").strip()
-    for chunk in chunks:
-        meta = chunk.metadata
-        if (_flat(chunk.text).startswith(start) and meta.get("page") == source.page
-                and (meta.get("section") or None) == source.section):
-            return chunk.text.strip()
-    return source.excerpt
+    return chunks[0].text.strip() if chunks else source.excerpt
 
 
 def make_passage(bot: Any, source: Source, n: int, rank: int, claims: list[str],
-                 cited: bool = True) -> Passage:
+                 cited: bool = True, instruction_like: bool = False) -> Passage:
     """Passage ``n`` from ``source``: its whole chunk, with the sentences ``claims`` come
     from."""
     text = chunk_text(bot, source)
     return Passage(n=n, title=source.title, source=source.source, cluster=source.cluster,
                    section=source.section, page=source.page, rank=rank, cited=cited, text=text,
-                   quotes=cited_sentences(text, claims))
+                   quotes=cited_sentences(text, claims), instruction_like=instruction_like)
 
 
 def find_passages(bot: Any, answer: Answer) -> list[Passage]:
     """One passage per source of ``answer``: its chunk and the sentences the answer cites."""
     cited = {s.n for s in answer.cited}
+    flagged = set(answer.metadata.get("instruction_like_sources", ()))
     by_score = sorted(answer.sources, key=lambda s: -s.score)
-    passages = [make_passage(bot, s, s.n, rank, claims_citing(answer.text, s.n), s.n in cited)
+    passages = [make_passage(bot, s, s.n, rank, claims_citing(answer.text, s.n), s.n in cited,
+                             s.n in flagged)
                 for rank, s in enumerate(by_score, start=1)]
     return sorted(passages, key=lambda p: p.n)
 

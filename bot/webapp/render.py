@@ -71,7 +71,8 @@ def passage_html(p: Passage, aid: str, total: int) -> str:
     """One source of an answer: number, title, where it is, the chunk, the file link."""
     cluster = "several clusters" if p.cluster == MULTIPLE else p.cluster
     where = [cluster, p.section, f"page {p.page}" if p.page else None,
-             relevance(p.rank, total), "cited" if p.cited else "not cited"]
+             relevance(p.rank, total), "cited" if p.cited else "not cited",
+             "⚠ holds text addressed to AI assistants (ignored)" if p.instruction_like else None]
     meta = " · ".join(html.escape(str(w)) for w in where if w)
     page = f", page {p.page}" if p.page and p.source.lower().endswith(".pdf") else ""
     return (f'<div class="passage{" cited" if p.cited else ""}" id="p-{aid}-{p.n}">'
