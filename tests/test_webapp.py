@@ -231,3 +231,15 @@ def test_corpus_files_are_served_and_nothing_else(server: Server) -> None:
     evil = httpx.get(f"{base}/corpus/alpha-profile.md", headers={"Host": "evil.example"},
                      timeout=30)
     assert evil.status_code == 403  # the Host/Origin guard covers the route
+
+
+def test_routine_mistakes_are_messages_without_a_traceback(server: Server) -> None:
+    import gradio as gr
+
+    mistakes = [lambda: server.app.chat.add_comment("", "some-id"),
+                lambda: server.app.chat.add_comment("Very useful", None),
+                lambda: server.app.documents.upload([], "")]
+    for mistake in mistakes:
+        with pytest.raises(gr.Error) as raised:
+            mistake()
+        assert raised.value.print_exception is False, raised.value.message
