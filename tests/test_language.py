@@ -90,6 +90,14 @@ def test_each_text_is_stemmed_in_its_own_language() -> None:
     assert [h.id for h in index.search("membership fee", 2, language="de")] == ["en"]
 
 
+def test_names_in_a_question_are_stemmed_as_each_language_does() -> None:
+    spanish = "Las cuotas de Bardenas Energía para pymes"
+    assert "bardenas" not in tokenize([spanish], "es")[0]  # the Spanish stemmer cuts names
+    index = KeywordIndex.build(["es", "en"], [spanish, "Fees of the Alpha cluster"],
+                               [{"language": "es"}, {"language": "en"}])
+    assert index.search("What does Bardenas charge?", 2, language="en")[0].id == "es"
+
+
 @pytest.fixture()
 def mixed_bot(tmp_path: Path, embeddings) -> Bot:
     corpus = write_corpus(tmp_path / "corpus")
