@@ -10,7 +10,6 @@ filter refuses, which stays fast where Chroma's metadata filters are slow on lar
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import threading
 from collections import OrderedDict
@@ -32,8 +31,6 @@ TEXT_LANGUAGE = "text_language"
 ROWS_FILE = "rows.json"
 VECTORS_FILE = "vectors.npy"
 MASK_CACHE = 64
-#: A name in a question: a word that starts with a capital letter, or holds one ("BioM").
-_NAME = re.compile(r"\b\w*[A-ZÀ-ÝΑ-Ω]\w*")
 
 
 @cache
@@ -65,14 +62,11 @@ def tokenize_mixed(texts: list[str], text_languages: list[str]) -> list[list[str
     return tokens
 
 
-def query_tokens(query: str, language: str, other_languages: list[str]) -> list[str]:
-    """The words of ``query`` analysed in its ``language``, and its names (capitalised words)
-    also in each of ``other_languages``, without repeats: a name is stemmed as the chunks of
-    another language that hold it were, while the question's other words keep their meaning."""
-    found = dict.fromkeys(tokenize([query], language)[0])
-    names = " ".join(_NAME.findall(query))
-    for code in other_languages if names else []:
-        found.update(dict.fromkeys(tokenize([names], code)[0]))
+def query_tokens(query: str, query_languages: list[str]) -> list[str]:
+    """The words of ``query`` analysed in each of ``query_languages``, without repeats."""
+    found: dict[str, None] = {}
+    for code in query_languages:
+        found.update(dict.fromkeys(tokenize([query], code)[0]))
     return list(found)
 
 
@@ -241,11 +235,11 @@ class KeywordIndex:
                language: str = DEFAULT_LANGUAGE) -> list[KeywordHit]:
         """The ``k`` best chunks for ``query`` among those whose metadata ``allowed`` accepts.
 
-        The query is analysed in its ``language``, its names also in each language of the
-        chunks: "Bardenas" is stemmed as the Spanish chunks that hold it were."""
+        The query is analysed in its ``language`` and in each language of the chunks: a name
+        such as "Bardenas" is stemmed as the Spanish chunks that hold it were."""
         if not self.ids or k <= 0:
             return []
-        tokens = [query_tokens(query, language, self.languages)]
+        tokens = [query_tokens(query, [language, *self.languages])]
         if not tokens[0]:
             return []
         mask = None
