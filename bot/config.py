@@ -84,7 +84,7 @@ class Settings:
         "is reported as failed", default=2000)
     max_document_chars: int = _env(
         "BOT_MAX_DOCUMENT_CHARS", "most characters of text of a document that is indexed (0: no "
-        "limit); a longer document is reported as failed, never cut short", default=5_000_000)
+        "limit); a longer document is reported as failed, never cut short", default=50_000_000)
     top_k: int = _env("BOT_TOP_K", "sources per answer", default=5)
     max_k: int = _env("BOT_MAX_K", "the most sources a request may ask for (k)", default=50)
     min_relevance: float = _env(

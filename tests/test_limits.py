@@ -217,7 +217,7 @@ def test_limits_come_from_the_settings() -> None:
                                       "BOT_MAX_DOCUMENT_CHARS": "0"})
     assert Limits.from_settings(settings) == Limits(int(2.5 * MB), 7, 0)
     assert Limits.from_settings(Settings.from_env(env={})) == Limits()
-    assert Limits() == Limits(20 * MB, 2000, 5_000_000)
+    assert Limits() == Limits(20 * MB, 2000, 50_000_000)
     with pytest.raises(ConfigError, match="BOT_MAX_PDF_PAGES must be 0"):
         Settings.from_env(env={"BOT_MAX_PDF_PAGES": "-1"})
 
