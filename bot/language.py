@@ -79,12 +79,6 @@ def stopwords(code: str) -> frozenset[str]:
     return frozenset(language.stopwords)
 
 
-def language_name(code: str) -> str:
-    """The English name of ``code`` ("de" → "German"), or the code itself when unknown."""
-    known = languages().get(code)
-    return known.name if known else code
-
-
 def normalise_code(value: str) -> str | None:
     """A known ISO 639-1 code from a front-matter value ("DE", "de-AT", "German"), or None."""
     text = str(value).strip().lower().replace("_", "-")
