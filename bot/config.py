@@ -25,6 +25,11 @@ EMBEDDING_BACKENDS = ("torch", "onnx-int8", "ollama", "openai")
 EMBEDDING_SERVERS = ("ollama", "openai")
 
 
+def is_default_model(name: str) -> bool:
+    """Whether ``name`` means the default all-MiniLM-L6-v2 (with or without its hub owner)."""
+    return name in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1])
+
+
 def _env(name: str, help_text: str, **kwargs: Any) -> Any:
     return field(metadata={"env": name, "help": help_text}, **kwargs)
 
@@ -214,8 +219,7 @@ class Settings:
         if self.embedding_backend not in EMBEDDING_BACKENDS:
             raise ConfigError(
                 f"BOT_EMBEDDING_BACKEND must be one of {', '.join(EMBEDDING_BACKENDS)}")
-        if self.embedding_backend in EMBEDDING_SERVERS and self.embedding_model in (
-                DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1]):
+        if self.embedding_backend in EMBEDDING_SERVERS and is_default_model(self.embedding_model):
             raise ConfigError(
                 f"BOT_EMBEDDING_BACKEND={self.embedding_backend} needs BOT_EMBEDDING_MODEL: the "
                 "name of an embedding model the server serves, e.g. bge-m3 (for Ollama: "

@@ -27,17 +27,12 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from .config import DEFAULT_EMBEDDING_MODEL, EMBEDDING_SERVERS, Settings
+from .config import DEFAULT_EMBEDDING_MODEL, EMBEDDING_SERVERS, Settings, is_default_model
 from .errors import ConfigError, EmbeddingModelError
 
 #: Largest ONNX batch: bigger batches of 256-token texts cost more CPU per text and hold
 #: gigabytes of attention buffers in onnxruntime's memory arena.
 ONNX_MAX_BATCH = 8
-
-
-def is_default_model(name: str) -> bool:
-    """Whether ``name`` means the default all-MiniLM-L6-v2 (with or without its hub owner)."""
-    return name in (DEFAULT_EMBEDDING_MODEL, DEFAULT_EMBEDDING_MODEL.split("/")[-1])
 
 
 def resolve_model_path(name: str) -> str:

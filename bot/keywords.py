@@ -239,7 +239,7 @@ class KeywordIndex:
         such as "Bardenas" is stemmed as the Spanish chunks that hold it were."""
         if not self.ids or k <= 0:
             return []
-        tokens = [query_tokens(query, [language, *self.languages])]
+        tokens = [query_tokens(query, list(dict.fromkeys([language, *self.languages])))]
         if not tokens[0]:
             return []
         mask = None

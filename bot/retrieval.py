@@ -80,7 +80,7 @@ class Query:
     others: list[str] = field(default_factory=list)
     #: whether the question compares the organisations it names (``is_comparison``)
     compares: bool = False
-    #: the question's language (ISO 639-1), detected; English when too short to tell
+    #: the question's language (ISO 639-1), detected; English for a question without letters
     language: str = DEFAULT_LANGUAGE
 
     def name_of(self, entity: str) -> str:

@@ -113,7 +113,7 @@ def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | No
             if _VERB_LIKE.match(word):
                 break
             phrase.append(word)
-        found = [w for w in phrase if w not in STOPWORDS and _stem(w) not in QUESTION_WORDS]
+        found = [w for w in phrase if w not in STOPWORDS and stem(w) not in QUESTION_WORDS]
         plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
         return plural[0] if plural else (found[:2] or [None])[-1]
     return None
@@ -138,7 +138,7 @@ def question_parts(question: str) -> list[str]:
     part without words of its own ("and by whom?") stays with the part before it."""
     parts: list[str] = []
     for part in QUESTION_PART.split(question):
-        meaningful = [w for w in content_words(part) if _stem(w) not in QUESTION_WORDS]
+        meaningful = [w for w in content_words(part) if stem(w) not in QUESTION_WORDS]
         if parts and len(meaningful) < 1:
             parts[-1] = f"{parts[-1]} and {part}"
         else:
@@ -164,12 +164,8 @@ def focus_text(question: str, entities: Sequence[str]) -> str:
     return focus if len(content_words(focus)) >= 2 else question
 
 
-_stem = stem
-_group = synonym_group
-
-
 def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text)}
+    return {stem(w) for w in content_words(text)}
 
 
 def _mentions(text: str, name: str) -> bool:
@@ -371,15 +367,15 @@ class ExtractiveAnswerer(Answerer):
         focus = focus_text(question.replace(" (following:", " ("), subjects)
         if compared:
             focus = " ".join([focus, *comparative_terms(main)])
-        named = {_stem(w) for s in subjects for w in content_words(s)}
-        terms = {_stem(w): _group(w) for w in content_words(focus)
-                 if _stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)
+        named = {stem(w) for s in subjects for w in content_words(s)}
+        terms = {stem(w): synonym_group(w) for w in content_words(focus)
+                 if stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)
                  and not is_stopword(w, query.language)}
         attribute = asked_attribute(main, query.language)
-        wanted = _group(attribute) if attribute and _stem(attribute) not in (
+        wanted = synonym_group(attribute) if attribute and stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
         qualifier = _QUALIFIER.search(main)
-        narrowed = _stem(qualifier.group(1)) if qualifier else None
+        narrowed = stem(qualifier.group(1)) if qualifier else None
         # a comparison may narrow each side differently ("the fee for a small company at A
         # with the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
         kind = (compared_kind(main, query.language) if compared
@@ -498,7 +494,7 @@ def _counts(text: str, wanted: frozenset[str]) -> bool:
     def number(w: str) -> bool:
         return bool(re.fullmatch(rf"\d[\d,.]*|{NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
 
-    return any(_stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
+    return any(stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
                                           or any(map(number, found[i + 1:i + 2])))
                for i, word in enumerate(found))
 
