@@ -35,6 +35,8 @@ class Language:
     name: str
     stemmer: str
     stopwords: tuple[str, ...] | str
+    #: whether the language writes every noun with a capital (so capitals do not mark names)
+    capitalises_nouns: bool = False
 
 
 @cache
@@ -43,7 +45,8 @@ def languages() -> dict[str, Language]:
     raw = yaml.safe_load((LEXICON_DIR / "languages.yaml").read_text(encoding="utf-8"))
     return {code: Language(code, entry["name"], entry["stemmer"],
                            entry["stopwords"] if isinstance(entry["stopwords"], str)
-                           else tuple(entry["stopwords"]))
+                           else tuple(entry["stopwords"]),
+                           bool(entry.get("capitalises_nouns")))
             for code, entry in raw.items()}
 
 

@@ -18,9 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz.distance import OSA
+
 from .config import Settings
 from .errors import ConfigError
-from .language import DEFAULT_LANGUAGE, detect
+from .language import DEFAULT_LANGUAGE, detect, languages, vocabulary
 from .store import IndexStore, StoredChunk
 from .text import STOPWORDS, content_words, fold, words
 
@@ -82,6 +84,8 @@ class Query:
     compares: bool = False
     #: the question's language (ISO 639-1), detected; English for a question without letters
     language: str = DEFAULT_LANGUAGE
+    #: names the question gives that may be organisations the index does not know
+    unknown: list[str] = field(default_factory=list)
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -135,9 +139,14 @@ def title_aliases(cluster: str, title: str) -> list[str]:
     return aliases
 
 
+#: The shortest word a typo is forgiven in: shorter words are too alike ("bio", "med").
+MIN_TYPO_LENGTH = 5
+
+
 class EntityMatcher:
     """Finds the clusters a question names: by full name, by another name that a document title
-    gives it, or by a word unique to one name."""
+    gives it, or by a word unique to one name, also with one typo in it ("fjordhiem": one
+    insertion, deletion, substitution or swap of neighbours)."""
 
     def __init__(self, names: list[str], aliases: dict[str, str] | None = None):
         self.names = sorted({n for n in names if n and n.lower() != "multiple"})
@@ -166,10 +175,18 @@ class EntityMatcher:
             if match and match.start() < found.get(name, 10**9):
                 found[name] = match.start()
         for position, word in enumerate(words(folded)):
-            name = self.keys.get(word)
+            name = self.keys.get(word) or self._misspelt(word)
             if name and name not in found:
                 found[name] = 10_000 + position
         return sorted(found, key=found.get)
+
+    def _misspelt(self, word: str) -> str | None:
+        """The cluster whose unique word ``word`` is one typo away from, if just one is."""
+        if len(word) < MIN_TYPO_LENGTH or word in GENERIC_NAME_WORDS:
+            return None
+        owners = {name for key, name in self.keys.items()
+                  if len(key) >= MIN_TYPO_LENGTH and OSA.distance(word, key, score_cutoff=1) <= 1}
+        return owners.pop() if len(owners) == 1 else None
 
 
 def metadata_filter(filters: dict[str, Any] | None) -> Callable[[dict[str, Any]], bool] | None:
@@ -238,17 +255,38 @@ def named_phrases(question: str) -> list[str]:
         if match.start() == len(question) - len(question.lstrip()):
             name = name.split(" ", 1)[1] if " " in name else ""
         name = re.sub(r"^(?:the|of|for)\s+", "", name, flags=re.I)
+        name = re.sub(r"['’]s$", "", name)
         if name and any(w not in GENERIC_NAME_WORDS | NAME_NOISE for w in content_words(name)):
             names.append(name)
     return names
 
 
-def other_names(question: str, entities: list[str], written: dict[str, str]) -> list[str]:
+#: A capitalised word of its own inside a sentence ("Minalogic"): a proper name.
+_PROPER = re.compile(r"(?<![.!?:]\s)(?<!^)\b[A-Z][a-zà-ÿ'’-]{2,}\b")
+
+
+def proper_names(question: str) -> list[str]:
+    """The names of ``question`` and its single capitalised words inside a sentence ("What
+    does Minalogic charge?"), leaving out months and names made of generic words."""
+    months = {m.lower() for m in vocabulary("months")}
+    single = [re.sub(r"['’]s$", "", m.group(0)) for m in _PROPER.finditer(question.strip())]
+    names = named_phrases(question)
+    single = [w for w in single if w.lower() not in GENERIC_NAME_WORDS | NAME_NOISE | months
+              and not any(w in n for n in names)]
+    return names + list(dict.fromkeys(single))
+
+
+def other_names(question: str, entities: list[str], written: dict[str, str],
+                language: str = DEFAULT_LANGUAGE, single_words: bool = False) -> list[str]:
     """Names in ``question`` other than those of the clusters the index knows it names ("the
-    European Secretariat for Cluster Analysis" beside a known cluster)."""
+    European Secretariat for Cluster Analysis" beside a known cluster), with its capitalised
+    single words if ``single_words``; none in a language whose capitals mark every noun."""
+    if languages()[language].capitalises_nouns:
+        return []
     known = {w for e in entities for n in (e, written.get(e, e)) for w in words(fold(n))
              if w not in GENERIC_NAME_WORDS}
-    return [name for name in named_phrases(question)
+    names = proper_names(question) if single_words else named_phrases(question)
+    return [name for name in names
             if not {w for w in words(fold(name)) if w not in GENERIC_NAME_WORDS} & known]
 
 
@@ -348,12 +386,15 @@ class Retriever:
         """Embed the question and find the clusters it names."""
         entities = self.entities.find(question)
         written = {e: name for e in entities if (name := self.entities.written(question, e)) != e}
-        others = other_names(question, entities, written)
+        language = detect(question)
+        others, unknown = ([name for name in other_names(question, entities, written, language,
+                                                         single_words)
+                            if not self.entities.find(name)] for single_words in (False, True))
         names = [written.get(e, e) for e in entities] + others
         across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
         compares = is_comparison(question, names)
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
-                     others if compares else [], compares, detect(question))
+                     others if compares else [], compares, language, unknown)
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:

@@ -34,16 +34,19 @@ from ..retrieval import (
 )
 from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from .tables import best_series, ranked, ranking_text, table_series
 from .vocabulary import (
     FACT_OF_KIND,
     KIND_WORDS,
     NUMBER_WORDS,
     QUESTION_WORDS,
     YEAR,
+    Superlative,
     counted_rule,
     expected_kind,
     is_stopword,
     stem,
+    superlative,
     synonym_group,
 )
 
@@ -249,8 +252,18 @@ class ExtractiveAnswerer(Answerer):
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
         main = question.split(" (following:")[0]
+        absent = self._absent(query, hits)
+        if absent:
+            return absent
         subjects = (query.entities + query.others) or named_phrases(main)
-        if is_comparison(main, [query.name_of(s) for s in subjects]):
+        ranking = superlative(main, query.language)
+        if ranking and len(subjects) < 2:
+            ranked = self._rank(main, query, hits, ranking)
+            if ranked:
+                return ranked
+        # a comparison has two sides at least: one organisation's figures over the years or
+        # against a target are answered like any other question about it
+        if len(subjects) != 1 and is_comparison(main, [query.name_of(s) for s in subjects]):
             return self._compare(question, query, hits, subjects)
         parts = question_parts(main)
         first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
@@ -267,6 +280,41 @@ class ExtractiveAnswerer(Answerer):
             chosen = self._select(candidates, best, chosen)
         text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
         return self._answer(text, hits, best)
+
+    def _absent(self, query: Query, hits: list[Hit]) -> Answer | None:
+        """An abstention that says what the documents hold, when the question names only
+        organisations (or other names) that no retrieved passage mentions."""
+        if query.entities or not query.unknown:
+            return None
+        texts = [f"{h.text} {h.metadata.get('title', '')} {h.metadata.get('cluster', '')}"
+                 for h in hits]
+        if any(_about(text, name) for text in texts for name in query.unknown):
+            return None
+        clusters = list(dict.fromkeys(
+            str(h.metadata["cluster"]) for h in hits
+            if h.metadata.get("cluster") and h.metadata["cluster"] != "multiple"))
+        held = f" The passages found are about {', '.join(clusters[:4])}." if clusters else ""
+        names = ", ".join(query.unknown)
+        return Answer(f"The indexed documents say nothing about {names}.{held}", True, [],
+                      {"backend": self.name, "abstain_reason": f"no passage names {names}"})
+
+    def _rank(self, question: str, query: Query, hits: list[Hit],
+              ranking: Superlative) -> Answer | None:
+        """A superlative answered from the records of a table ("the highest fee"), when a
+        table of the hits has a series of figures named like what the question asks for."""
+        analysed = self._analyse(question, query, compared=False)
+        # only the tables of the organisations the question names (kept in place: the rank
+        # of a hit is its citation number)
+        usable = [h if not query.entities or h.matched_entity
+                  or _belongs("", h, set(query.entities), ()) else replace(h, text="")
+                  for h in hits]
+        series = best_series(table_series(usable), analysed.terms, analysed.years)
+        if series is None:
+            return None
+        entries = ranked(series, ranking.highest)
+        best = _Candidate(ranking_text(series, entries, ranking.place), entries[0].hit_rank, 0)
+        best.score = 1.0
+        return self._answer(best.text, hits, best)
 
     def _compare(self, question: str, query: Query, hits: list[Hit],
                  subjects: list[str]) -> Answer:

@@ -11,6 +11,7 @@ answer a question in any other.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache
 
 from ..language import DEFAULT_LANGUAGE, lexicon, lexicons, stopwords, vocabulary
@@ -105,3 +106,38 @@ def counted_rule(language: str) -> re.Pattern | None:
     """The pattern of a question in ``language`` that counts something ("how many X")."""
     pattern = lexicon(language).get("counted") or lexicon(DEFAULT_LANGUAGE).get("counted")
     return re.compile(pattern, re.I) if pattern else None
+
+
+@dataclass(frozen=True)
+class Superlative:
+    """What a superlative question ranks for: the highest or the lowest, and which place."""
+
+    highest: bool
+    place: int = 1
+
+
+@cache
+def _superlative_rules(language: str) -> tuple[tuple[bool, re.Pattern], tuple[tuple[re.Pattern,
+                                                                                   int], ...]]:
+    codes = dict.fromkeys([language, DEFAULT_LANGUAGE])
+    entries = [lexicon(code) for code in codes]
+    directions = tuple((highest, re.compile(rf"\b(?:{'|'.join(words_)})\b", re.I))
+                       for entry in entries
+                       for highest, words_ in ((True, entry.get("superlatives", {}).get("highest")),
+                                               (False, entry.get("superlatives", {}).get("lowest")))
+                       if words_)
+    ordinals = tuple((re.compile(rf"\b{word}\b", re.I), place) for entry in entries
+                     for word, place in entry.get("ordinals", {}).items())
+    return directions, ordinals
+
+
+def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative | None:
+    """Whether ``question`` asks for the highest or lowest of several figures, and which
+    place ("the second-largest": 2); None for any other question."""
+    directions, ordinals = _superlative_rules(language)
+    found = [(match.start(), highest) for highest, rule in directions
+             if (match := rule.search(question))]
+    if not found:
+        return None
+    place = next((place for rule, place in ordinals if rule.search(question)), 1)
+    return Superlative(min(found)[1], place)
