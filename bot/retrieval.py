@@ -86,6 +86,8 @@ class Query:
     language: str = DEFAULT_LANGUAGE
     #: names the question gives that may be organisations the index does not know
     unknown: list[str] = field(default_factory=list)
+    #: whether the question ranks the clusters ("which cluster has the most members?")
+    ranks: bool = False
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -368,6 +370,11 @@ def is_comparison(question: str, names: list[str]) -> bool:
     return len(parts) > 1 and all(len(n) == 1 for n in named) and len(set.union(*named)) > 1
 
 
+#: How many times ``k`` passages a question that ranks clusters gets (one cluster's own
+#: passages count against the cap per cluster).
+RANKING_BREADTH = 3
+
+
 class Retriever:
     """Hybrid retrieval: dense and BM25 rankings fused, clusters named in the question
     preferred, and a cap on chunks per document (per cluster for comparisons)."""
@@ -391,10 +398,13 @@ class Retriever:
                                                          single_words)
                             if not self.entities.find(name)] for single_words in (False, True))
         names = [written.get(e, e) for e in entities] + others
-        across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question))
+        from .answering.vocabulary import superlative  # the answering package imports this one
+
+        ranks = not entities and superlative(question, language) is not None
+        across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(question)) or ranks
         compares = is_comparison(question, names)
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
-                     others if compares else [], compares, language, unknown)
+                     others if compares else [], compares, language, unknown, ranks)
 
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
@@ -445,7 +455,8 @@ class Retriever:
             matched = bool(named) and (cluster in named or any(n in title for n in named))
             hits.append(Hit(chunk.id, chunk.text, chunk.metadata, fused[chunk_id], chunk.score,
                             matched))
-        return self._diversify(hits, k, query)
+        # a question that ranks clusters needs the figures of more of them than k passages hold
+        return self._diversify(hits, RANKING_BREADTH * k if query.ranks else k, query)
 
     def _search_each(self, query: Query, k: int,
                      filters: dict[str, Any] | None) -> list[Hit]:

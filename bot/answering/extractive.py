@@ -34,7 +34,7 @@ from ..retrieval import (
 )
 from ..text import STOPWORDS, content_words, split_sentences, words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
-from .tables import best_series, ranked, ranking_text, table_series
+from .tables import best_series, figure_near, ranked, ranking_text, table_series
 from .vocabulary import (
     FACT_OF_KIND,
     KIND_WORDS,
@@ -258,7 +258,8 @@ class ExtractiveAnswerer(Answerer):
         subjects = (query.entities + query.others) or named_phrases(main)
         ranking = superlative(main, query.language)
         if ranking and len(subjects) < 2:
-            ranked = self._rank(main, query, hits, ranking)
+            ranked = self._rank(main, query, hits, ranking) or (
+                None if subjects else self._rank_clusters(main, query, hits, ranking))
             if ranked:
                 return ranked
         # a comparison has two sides at least: one organisation's figures over the years or
@@ -308,13 +309,45 @@ class ExtractiveAnswerer(Answerer):
         usable = [h if not query.entities or h.matched_entity
                   or _belongs("", h, set(query.entities), ()) else replace(h, text="")
                   for h in hits]
-        series = best_series(table_series(usable), analysed.terms, analysed.years)
+        # "What was the largest income source, and what share did it bring?": either kind
+        kinds = {expected_kind(part, query.language) for part in question_parts(question)}
+        tables = table_series(usable)
+        if ranking.of_clusters:  # "which cluster ...": a series of the clusters' figures
+            clusters = {str(h.metadata.get("cluster") or "") for h in hits} - {"", "multiple"}
+            tables = [t for t in tables if 2 * sum(
+                any(_about(e.label, c) or _about(c, e.label) for c in clusters)
+                for e in t.entries) > len(t.entries)]
+        series = best_series(tables, analysed.terms, analysed.years,
+                             lambda value: any(holds_kind(value, kind) for kind in kinds))
         if series is None:
             return None
         entries = ranked(series, ranking.highest)
         best = _Candidate(ranking_text(series, entries, ranking.place), entries[0].hit_rank, 0)
         best.score = 1.0
         return self._answer(best.text, hits, best)
+
+    def _rank_clusters(self, question: str, query: Query, hits: list[Hit],
+                       ranking: Superlative) -> Answer | None:
+        """"Which cluster has the most ...?": the best sentence of each cluster found that
+        states the fact asked, ranked by its figure, a line per cluster."""
+        analysed = self._analyse(question, query, compared=True)
+        if analysed.kind not in ("count", "percent", "money"):
+            return None
+        candidates = [c for c in self._score(analysed, query, hits)
+                      if c.typed and c.dated and c.has_attribute and c.score >= self.min_evidence]
+        figures: dict[str, tuple[float, _Candidate]] = {}
+        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
+            cluster = str(hits[candidate.hit_rank].metadata.get("cluster") or "")
+            number = figure_near(candidate.text, analysed.terms, analysed.kind == "percent")
+            if cluster and cluster != "multiple" and number is not None:
+                figures.setdefault(cluster, (number, candidate))
+        if len(figures) < 2:
+            return None
+        order = sorted(figures.items(), key=lambda item: item[1][0], reverse=ranking.highest)
+        text = "\n".join(f"- {cluster}: {c.text} [{c.hit_rank + 1}]"
+                         for cluster, (_, c) in order[:MAX_LIST_ITEMS])
+        return self._answer(text, hits, max((c for _, c in figures.values()),
+                                            key=lambda c: c.score))
 
     def _compare(self, question: str, query: Query, hits: list[Hit],
                  subjects: list[str]) -> Answer:

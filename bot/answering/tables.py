@@ -11,7 +11,7 @@ series whose name matches what it asks for. Each value is cited.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..retrieval import Hit
@@ -143,9 +143,10 @@ def _stems(text: str) -> set[str]:
 
 
 def best_series(series: list[Series], terms: dict[str, frozenset[str]],
-                years: Sequence[str]) -> Series | None:
-    """The series whose name asks for what ``terms`` ask for: no series whose name gives
-    another year than the question's; then the most terms matched by the name, then by the
+                years: Sequence[str], holds: Callable[[str], bool]) -> Series | None:
+    """The series whose name asks for what ``terms`` ask for: only series whose every value
+    ``holds`` the kind of fact asked, none whose name gives another year than the question's;
+    then the most terms matched by the name, then by the
     table's context, then the latest year, then the best-ranked hit. None when no name matches
     a term."""
     named = {t: group for t, group in terms.items() if not t.isdigit()}  # years are checked apart
@@ -163,7 +164,8 @@ def best_series(series: list[Series], terms: dict[str, frozenset[str]],
         named_years = set(re.findall(YEAR, s.name))
         return bool(years and named_years and not named_years & set(years))
 
-    fitting = [s for s in series if matched(s.name) and not other_year(s)]
+    fitting = [s for s in series if matched(s.name) and not other_year(s)
+               and all(holds(e.cell.value) for e in s.entries)]
     return max(fitting, key=order, default=None)
 
 
@@ -181,3 +183,19 @@ def ranking_text(series: Series, entries: list[Entry], place: int) -> str:
     lines += [f"{n}. {e.label}: {e.cell.value} [{e.hit_rank + 1}]"
               for n, e in enumerate(entries[:MAX_RANKED], start=1)]
     return "\n".join(lines)
+
+
+def figure_near(text: str, terms: dict[str, frozenset[str]], percent: bool) -> float | None:
+    """The figure of ``text`` written nearest to one of the words ``terms`` ask for (a share
+    when ``percent``): "the cluster had 214 members and 6 staff" gives 214 for members."""
+    spots = [m.start() for m in re.finditer(r"[\w'’-]+", text)
+             if any(stem(m.group(0)) in group for group in terms.values())]
+    figures = []
+    for match in _NUMBER.finditer(text):
+        number = parse_number(match.group(0))
+        shared = bool(re.match(r"\s*%", text[match.end():])) or "%" in match.group(0)
+        if number is None or (percent and not shared):
+            continue
+        distance = min((abs(match.start() - spot) for spot in spots), default=len(text))
+        figures.append((distance, number))
+    return min(figures)[1] if figures else None

@@ -114,6 +114,8 @@ class Superlative:
 
     highest: bool
     place: int = 1
+    #: whether the answer is a cluster ("which cluster has the most members?")
+    of_clusters: bool = False
 
 
 @cache
@@ -140,4 +142,6 @@ def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative 
     if not found:
         return None
     place = next((place for rule, place in ordinals if rule.search(question)), 1)
-    return Superlative(min(found)[1], place)
+    of_clusters = any(re.search(lexicon(code).get("asks_for_cluster", r"$^"), question, re.I)
+                      for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
+    return Superlative(min(found)[1], place, of_clusters)
