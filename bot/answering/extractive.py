@@ -42,6 +42,7 @@ from .vocabulary import (
     QUESTION_WORDS,
     YEAR,
     Superlative,
+    asks_practice,
     counted_rule,
     expected_kind,
     is_stopword,
@@ -408,7 +409,11 @@ class ExtractiveAnswerer(Answerer):
         if not candidates:
             return [], "no passage states what is asked for that year or subject"
         best = max(candidates, key=lambda c: c.score)
-        if best.score < self.min_evidence:
+        # a practice of a named organisation ("How did X win members back?") is answered by
+        # its own passages however they word it: being about it is the evidence
+        practice = question.kind is None and query.entities and asks_practice(
+            question.text, query.language)
+        if best.score < self.min_evidence and not practice:
             return [], f"best evidence {best.score:.2f} is under {self.min_evidence}"
         return [best], ""
 

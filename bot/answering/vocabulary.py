@@ -145,3 +145,10 @@ def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative 
     of_clusters = any(re.search(lexicon(code).get("asks_for_cluster", r"$^"), question, re.I)
                       for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
     return Superlative(min(found)[1], place, of_clusters)
+
+
+def asks_practice(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``question`` asks how something is or was done ("How did X ...?", "What
+    works ...?"), by the ``practice`` pattern of its language or English."""
+    return any(re.search(lexicon(code).get("practice", r"$^"), question, re.I)
+               for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
