@@ -128,6 +128,14 @@ def test_expected_kind_reads_the_question_in_its_language(question: str, languag
     assert expected_kind(question, language) == kind
 
 
+def test_each_language_words_a_fact_in_several_ways() -> None:
+    from bot.answering.vocabulary import stem, synonym_group
+
+    assert stem("fundado") in synonym_group("fundó")  # "se fundó en 2010"
+    assert stem("recettes") in synonym_group("ressources")
+    assert stem("dipendenti") in synonym_group("ULA")
+
+
 def test_elided_articles_are_no_part_of_a_word() -> None:
     assert words("Combien d'adhérents compte l'association ?") == [
         "combien", "adhérents", "compte", "association"]
