@@ -22,8 +22,9 @@ from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "
 #: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: chunks
-#: marked ``instruction_like``, see ``store.chunk_metadata``, and the language of each chunk).
-CHUNKER_VERSION = 5
+#: marked ``instruction_like``, see ``store.chunk_metadata``, and the language of each chunk;
+#: v6: numbered section headings and subtitles of plain text).
+CHUNKER_VERSION = 6
 
 
 @dataclass

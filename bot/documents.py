@@ -250,6 +250,29 @@ def _looks_like_heading(line: str) -> bool:
     )
 
 
+_SECTION_NUMBER = re.compile(r"^\d{1,2}(?:\.\d{1,2})*\.?\s+(?=\S)")
+
+
+def _numbered_heading(lines: list[str], i: int) -> bool:
+    """Whether line i, standing between blank lines, is a numbered section heading ("3. Cuentas
+    anuales 2023"): a short numbered line without a sentence's end, followed by a paragraph
+    rather than by the next item of a numbered list."""
+    line = lines[i].strip()
+    number = _SECTION_NUMBER.match(line)
+    if not number or not _looks_like_heading(line[number.end():]):
+        return False
+    following = next((text.strip() for text in lines[i + 1:] if text.strip()), "")
+    return bool(following) and not reflow.is_list_item(following)
+
+
+def _subtitled(lines: list[str]) -> bool:
+    """Whether a text opens with a title line and a subtitle line under it, both heading-like
+    ("MedTech Netzwerk Ostalb-Rems e.V." / "Protokoll der 41. Sitzung des Vorstands")."""
+    return (len(lines) > 2 and all(_looks_like_heading(line) and not reflow.is_key_value(line)
+                                   for line in lines[:2])
+            and len(lines[1].split()) <= 12)
+
+
 def _stands_alone(lines: list[str], i: int) -> bool:
     """Whether line i is a line of its own in the re-flowed run of lines it begins."""
     end = next((j for j in range(i, len(lines)) if not lines[j].strip()), len(lines))
@@ -268,6 +291,10 @@ def parse_text(data: bytes, limits: Limits) -> _Parsed:
         before = i == 0 or not lines[i - 1].strip()
         after = i + 1 >= len(lines) or not lines[i + 1].strip()
         following = "" if after else lines[i + 1].strip()
+        if i <= 1 and _subtitled(lines):
+            return 1  # "BIOEUGANEA CLUSTER" / "Quote associative 2024": title and subtitle
+        if before and after and _numbered_heading(lines, i):
+            return 2
         if not before or not _looks_like_heading(line):
             return None
         runs_in = (not after and len(line.split()) <= 8 and len(following) > len(line)

@@ -19,7 +19,8 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .language import DEFAULT_LANGUAGE, languages
+from .language import DEFAULT_LANGUAGE, languages, stopwords
+from .text import words
 
 if TYPE_CHECKING:  # numpy is imported when a search needs it, not at start-up
     import numpy as np
@@ -63,10 +64,14 @@ def tokenize_mixed(texts: list[str], text_languages: list[str]) -> list[list[str
 
 
 def query_tokens(query: str, query_languages: list[str]) -> list[str]:
-    """The words of ``query`` analysed in each of ``query_languages``, without repeats."""
+    """The words of ``query`` analysed in each of ``query_languages``, without repeats. The
+    first language is the question's own: its stopwords are dropped before the others analyse
+    the rest ("die", "mit", "wie" of a German question are no words of an English text)."""
+    own = stopwords(query_languages[0]) if query_languages else frozenset()
+    content = " ".join(w for w in words(query) if w not in own)
     found: dict[str, None] = {}
-    for code in query_languages:
-        found.update(dict.fromkeys(tokenize([query], code)[0]))
+    for n, code in enumerate(query_languages):
+        found.update(dict.fromkeys(tokenize([query if n == 0 else content], code)[0]))
     return list(found)
 
 
@@ -146,8 +151,11 @@ class KeywordIndex:
         bm25 = bm25s.BM25()
         text_languages = [m.get(TEXT_LANGUAGE) or m.get("language") or DEFAULT_LANGUAGE
                           for m in metadata]
+        # each chunk is found by the name of its document's cluster, which its text may not
+        # repeat: a question naming the cluster then ranks its chunks by what else it asks
+        named = [f"{m.get('cluster', '')}\n{text}" for text, m in zip(texts, metadata)]
         if ids:
-            bm25.index(tokenize_mixed(texts, text_languages), show_progress=False)
+            bm25.index(tokenize_mixed(named, text_languages), show_progress=False)
         kept = [{k: m[k] for k in FILTER_FIELDS if k in m} for m in metadata]
         return cls(bm25, list(ids), kept, vectors, sorted(set(text_languages)))
 

@@ -27,7 +27,7 @@ BULLET = re.compile(r"^\s*[-*+•▪◦‣]\s+")
 NUMBERED = re.compile(r"^\s*(?:\d{1,3}[.)]|[a-z][.)]|[ivx]{2,4}\)|\([a-z\d]{1,3}\))\s+")
 LIST_ITEM = re.compile(f"{BULLET.pattern}|{NUMBERED.pattern}")
 _KEY_WORD = r"[^\W_][\w'’&/()+-]*"
-KEY_VALUE = re.compile(rf"^[*_]{{0,2}}{_KEY_WORD}(?: {_KEY_WORD}){{0,3}}\.?[*_]{{0,2}}:"
+KEY_VALUE = re.compile(rf"^[*_]{{0,2}}{_KEY_WORD}(?: {_KEY_WORD}){{0,3}}\.?[*_]{{0,2}}[ \u00a0]?:"
                        rf"[*_]{{0,2}}\s+\S")
 _SENTENCE_END = (".", "!", "?", ":")
 _BLOCK_END = (".", ":", ";", "!", "?")
@@ -40,8 +40,8 @@ def is_list_item(line: str) -> bool:
 
 
 def is_key_value(line: str) -> bool:
-    """Whether the line is a "Key: value" line ("Founded: 1997"): a capitalised key of at most
-    four words, a colon and a value."""
+    """Whether the line is a "Key: value" line ("Founded: 1997", French "Lieu : Grenoble"): a
+    capitalised key of at most four words, a colon and a value."""
     line = line.strip().lstrip("*_")
     return bool(KEY_VALUE.match(line)) and line[0].isupper()
 

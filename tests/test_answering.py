@@ -95,6 +95,7 @@ from bot.retrieval import (  # noqa: E402
     other_names,
     subject_question,
 )
+from bot.text import words  # noqa: E402
 
 
 @pytest.mark.parametrize(
@@ -112,6 +113,34 @@ from bot.retrieval import (  # noqa: E402
 )
 def test_expected_kind_is_the_kind_asked_first(question: str, kind: str | None) -> None:
     assert expected_kind(question) == kind
+
+
+@pytest.mark.parametrize(
+    ("question", "language", "kind"),
+    [
+        ("Was kostete der Praxistag für Nichtmitglieder?", "de", "money"),
+        ("Mit wie vielen Vollzeitäquivalenten ist die Geschäftsstelle besetzt?", "de", "count"),
+        ("Wie hoch war die Teilnahmegebühr?", "de", "money"),
+    ],
+)
+def test_expected_kind_reads_the_question_in_its_language(question: str, language: str,
+                                                          kind: str) -> None:
+    assert expected_kind(question, language) == kind
+
+
+def test_each_language_words_a_fact_in_several_ways() -> None:
+    from bot.answering.vocabulary import stem, synonym_group
+
+    assert stem("fundado") in synonym_group("fundó")  # "se fundó en 2010"
+    assert stem("recettes") in synonym_group("ressources")
+    assert stem("dipendenti") in synonym_group("ULA")
+
+
+def test_elided_articles_are_no_part_of_a_word() -> None:
+    assert words("Combien d'adhérents compte l'association ?") == [
+        "combien", "adhérents", "compte", "association"]
+    assert words("dell'anno, un'impresa, don't, O'Brien") == [
+        "anno", "impresa", "don't", "o'brien"]
 
 
 @pytest.mark.parametrize(

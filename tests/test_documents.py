@@ -51,6 +51,22 @@ def test_text_file_title_headings_and_latin1(tmp_path: Path) -> None:
     assert doc.blocks[0].section == ("Services",)
 
 
+def test_text_minutes_keep_subtitle_and_numbered_sections(tmp_path: Path) -> None:
+    path = tmp_path / "acta.txt"
+    path.write_text(
+        "DUEROMED\nACTA DE LA JUNTA DIRECTIVA\n\nLugar : Valladolid\nFecha: 22 de mayo\n\n"
+        "3. Cuentas anuales 2023\n\nLos ingresos ascendieron a 387.200 €.\n\n"
+        "Orden del día:\n\n1. Apertura\n\n2. Cuentas\n", encoding="utf-8")
+    doc = load(path)
+    assert doc.title == "DUEROMED"
+    sections = {b.text: b.section for b in doc.blocks}
+    assert sections["Los ingresos ascendieron a 387.200 €."] == (
+        "ACTA DE LA JUNTA DIRECTIVA", "3. Cuentas anuales 2023")
+    # a French "Key : value" line is no heading; a numbered list item before another stays one
+    assert sections["Lugar : Valladolid"] == ("ACTA DE LA JUNTA DIRECTIVA",)
+    assert "- Apertura" in sections
+
+
 def test_text_without_heading_uses_file_name(tmp_path: Path) -> None:
     path = tmp_path / "meeting_notes.txt"
     path.write_text("we discussed the fees for next year and agreed on them.\n", encoding="utf-8")

@@ -11,7 +11,7 @@ import pytest
 from bot import Bot, Settings
 from bot.chunking import chunk_document
 from bot.documents import load_document
-from bot.keywords import KeywordIndex, tokenize
+from bot.keywords import KeywordIndex, query_tokens, tokenize
 from bot.language import detect, languages, normalise_code
 
 from .conftest import dedent, write_corpus
@@ -96,6 +96,22 @@ def test_names_in_a_question_are_stemmed_as_each_language_does() -> None:
     index = KeywordIndex.build(["es", "en"], [spanish, "Fees of the Alpha cluster"],
                                [{"language": "es"}, {"language": "en"}])
     assert index.search("What does Bardenas charge?", 2, language="en")[0].id == "es"
+
+
+def test_stopwords_of_the_question_are_not_read_in_other_languages() -> None:
+    # "die" and "mit" are German stopwords; analysed as English they would match an English text
+    assert query_tokens("die Kosten mit Förderung", ["de", "en"]) == [
+        "kost", "forder", "kosten", "förderung"]
+
+
+def test_chunks_are_found_by_their_cluster_name() -> None:
+    index = KeywordIndex.build(
+        ["fees", "intro"],
+        ["Großunternehmen zahlen 6.500 € Jahresbeitrag.", "Die BioAllianz wurde 2006 gegründet."],
+        [{"language": "de", "cluster": "BioAllianz Lahn-Taunus"},
+         {"language": "de", "cluster": "BioAllianz Lahn-Taunus"}])
+    assert index.search("Jahresbeitrag der BioAllianz Lahn-Taunus", 2, language="de")[0].id \
+        == "fees"
 
 
 @pytest.fixture()
