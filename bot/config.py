@@ -102,6 +102,10 @@ class Settings:
     rrf_k: int = _env("BOT_RRF_K", "k of reciprocal rank fusion", default=20)
     dense_weight: float = _env("BOT_DENSE_WEIGHT", "weight of the dense ranking in the fusion",
                                default=1.0)
+    other_language_dense_weight: float = _env(
+        "BOT_OTHER_LANGUAGE_DENSE_WEIGHT",
+        "weight of the dense ranking for a question not in English when the embedding model is "
+        "the bundled English one (fitted on eval/multilingual dev: 0.1)", default=0.1)
     keyword_weight: float = _env("BOT_KEYWORD_WEIGHT",
                                  "weight of the BM25 ranking in the fusion", default=1.0)
     entity_weight: float = _env(

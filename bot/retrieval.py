@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from rapidfuzz.distance import OSA
 
-from .config import Settings
+from .config import EMBEDDING_SERVERS, Settings, is_default_model
 from .errors import ConfigError
 from .language import DEFAULT_LANGUAGE, detect, languages, vocabulary
 from .store import IndexStore, StoredChunk
@@ -406,6 +406,16 @@ class Retriever:
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
                      others if compares else [], compares, language, unknown, ranks)
 
+    def _dense_weight(self, query: Query) -> float:
+        """The dense ranking's weight: lower for a question in another language than the
+        bundled English model's, whose vectors of such text say little."""
+        settings = self.settings
+        english_model = (settings.embedding_backend not in EMBEDDING_SERVERS
+                         and is_default_model(settings.embedding_model))
+        if english_model and query.language != DEFAULT_LANGUAGE:
+            return settings.other_language_dense_weight
+        return settings.dense_weight
+
     def _rankings(self, query: Query, filters: dict[str, Any] | None,
                   n: int) -> tuple[list[tuple[float, list[str]]], dict[str, StoredChunk]]:
         """Ranked id lists (with weights) of each signal, and the chunks they found."""
@@ -417,7 +427,7 @@ class Retriever:
         if settings.retrieval in ("dense", "hybrid"):
             dense = self.store.query(query.vector, n, where, allowed)
             found.update((c.id, c) for c in dense)
-            rankings.append((settings.dense_weight, [c.id for c in dense]))
+            rankings.append((self._dense_weight(query), [c.id for c in dense]))
             for entity in query.entities if settings.entity_weight > 0 else []:
                 # each named cluster's own documents, ranked
                 named = self.store.query(query.vector, n // 2,
