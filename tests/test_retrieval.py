@@ -63,3 +63,21 @@ def test_an_index_without_side_vectors_still_filters(fresh: Bot, tmp_path: Path)
     assert reopened.store.keywords.vectors is None
     hits = reopened.retrieve("What does a small company pay?", filters={"country": "Austria"})
     assert hits and {h.metadata["cluster"] for h in hits} == {"Alpha Bio Cluster"}
+
+
+def test_questions_in_other_languages_lean_on_keywords_with_the_english_model(
+        built_index: Settings, embeddings) -> None:
+    """The bundled model is English: a German question weighs its dense ranking at
+    BOT_OTHER_LANGUAGE_DENSE_WEIGHT; an English question, or another model, at BOT_DENSE_WEIGHT."""
+    from dataclasses import replace
+
+    retriever = Bot(built_index, embeddings).search
+    german = retriever.prepare("Wie viele Mitglieder hat der Cluster im Jahr 2023?")
+    english = retriever.prepare("How many members does the cluster have?")
+    assert (german.language, english.language) == ("de", "en")
+    assert retriever._dense_weight(german) == built_index.other_language_dense_weight == 0.1
+    assert retriever._dense_weight(english) == built_index.dense_weight
+    retriever.settings = replace(built_index, embedding_backend="ollama", embedding_model="bge-m3")
+    assert retriever._dense_weight(german) == built_index.dense_weight
+    hits = Bot(built_index, embeddings).retrieve("Wie viele Mitglieder hat Alpha?")
+    assert hits, "a question in another language still finds passages"
