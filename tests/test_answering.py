@@ -82,13 +82,13 @@ def test_langchain_retriever(bot: Bot) -> None:
 
 # ---------------------------------------------------------------- general rules, unit tests
 
-from bot.answering.extractive import (  # noqa: E402
-    answer_units,
+from bot.answering.passages import answer_units  # noqa: E402
+from bot.answering.questions import (  # noqa: E402
     asked_attribute,
     compared_kind,
-    expected_kind,
     question_parts,
 )
+from bot.answering.vocabulary import expected_kind  # noqa: E402
 from bot.retrieval import (  # noqa: E402
     is_comparison,
     named_phrases,

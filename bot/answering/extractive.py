@@ -20,11 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from ..injection import is_instruction
-from ..language import DEFAULT_LANGUAGE
 from ..retrieval import (
-    GENERIC_NAME_WORDS,
-    QUESTION_PART,
     Hit,
     Query,
     comparative_terms,
@@ -32,18 +28,35 @@ from ..retrieval import (
     named_phrases,
     subject_question,
 )
-from ..text import STOPWORDS, content_words, split_sentences, words
+from ..text import content_words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from .passages import (
+    MAX_LIST_ITEMS,
+    about,
+    answer_units,
+    belongs,
+    cluster_of,
+    counts,
+    flagged_sources,
+    holds_kind,
+    overlap,
+    stems,
+)
+from .questions import (
+    QUALIFIER,
+    asked_attribute,
+    compared_kind,
+    focus_text,
+    question_parts,
+    question_subjects,
+)
 from .tables import best_series, figure_near, ranked, ranking_text, table_series
 from .vocabulary import (
-    FACT_OF_KIND,
     KIND_WORDS,
-    NUMBER_WORDS,
     QUESTION_WORDS,
     YEAR,
     Superlative,
     asks_practice,
-    counted_rule,
     expected_kind,
     is_stopword,
     stem,
@@ -53,24 +66,12 @@ from .vocabulary import (
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
-#: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
-#: projects" compares shares, "which has more members" counts.
-_COMPARED_KIND = [
-    ("percent", re.compile(r"\b(?:depends?|depended|rel(?:y|ies|ied)|dependent|reliant)\b[^?]*"
-                           r"\b(?:more|most|less|least)\b|\b(?:more|most|less|least)\s+"
-                           r"(?:dependent|reliant)\b|\bhow important\b", re.I)),
-    ("count", re.compile(r"\b(?:more|most|fewer|fewest|larger|largest|bigger|biggest)\s+"
-                         r"(?:members|employees|staff|companies|organisations|partners)\b",
-                         re.I)),
-]
 _YEARS = re.compile(YEAR)
 #: Words that ask to compare: no fact of their own ("compare" is no "company").
 _COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
-_PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
 MAX_EMBEDDED = 60
 #: A comparison's line for an organisation no retrieved passage speaks of.
 NOT_FOUND = "the sources found say nothing about this."
-MAX_LIST_ITEMS = 6
 
 
 @dataclass
@@ -87,133 +88,6 @@ class _Candidate:
     dated: bool = True
     has_attribute: bool = True
     subjects: set[str] = field(default_factory=set)
-
-
-_ATTRIBUTE_OF = re.compile(
-    r"^\s*(?:and\s+)?(?:what|who)\s+(?:is|was|are|were)\s+(?:the\s+|its\s+|their\s+)?"
-    r"(?P<phrase>(?:[\w'’-]+\s+){0,3}?[\w'’-]+?)\s+(?=of|for|at|in|to|from|on|does|did|do|that|"
-    r"\w+ed\b)", re.I)
-_VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
-                        r"\w+ed)$", re.I)
-
-
-#: A category the question narrows its attribute to: "the fee for a large company".
-_QUALIFIER = re.compile(r"\b(?:for|of|to) (?:a|an) ([a-z][\w-]*) (?=[a-z])", re.I)
-
-
-def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
-    """The thing a question asks about, when its form names it: "fee" in "What is the annual
-    fee of X?", "groups" in "How many working groups ...?", "soci" in "Quanti soci ...?";
-    None when the form does not tell."""
-    match = _ATTRIBUTE_OF.search(question)
-    if match:
-        found = content_words(match.group("phrase"))
-        return found[-1] if found else None
-    counted = counted_rule(language)
-    match = counted.search(question) if counted else None
-    if match:
-        phrase: list[str] = []
-        for word in words(match.group("phrase")):
-            if _VERB_LIKE.match(word):
-                break
-            phrase.append(word)
-        found = [w for w in phrase if w not in STOPWORDS and stem(w) not in QUESTION_WORDS]
-        plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
-        return plural[0] if plural else (found[:2] or [None])[-1]
-    return None
-
-
-def compared_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
-    """The kind of fact a comparison turns on: its question's kind, or the one its wording
-    implies ("which depends more on ..." compares shares)."""
-    for kind, rule in _COMPARED_KIND:
-        if rule.search(question):
-            return kind
-    return expected_kind(question, language)
-
-
-def holds_kind(text: str, kind: str | None) -> bool:
-    """Whether ``text`` holds a fact of the ``kind`` asked for (always true for no kind)."""
-    return kind is None or bool(FACT_OF_KIND[kind].search(text))
-
-
-def question_parts(question: str) -> list[str]:
-    """The parts of a question that asks several things ("When ..., and how many ...?"); a
-    part without words of its own ("and by whom?") stays with the part before it."""
-    parts: list[str] = []
-    for part in QUESTION_PART.split(question):
-        meaningful = [w for w in content_words(part) if stem(w) not in QUESTION_WORDS]
-        if parts and len(meaningful) < 1:
-            parts[-1] = f"{parts[-1]} and {part}"
-        else:
-            parts.append(part.strip(" ,"))
-    return parts
-
-
-def question_subjects(question: str, entities: Sequence[str]) -> list[str]:
-    """The organisations a question is about: the clusters the index knows it names, else the
-    names it holds (an index need not know every organisation by its full name)."""
-    return list(entities) or named_phrases(question)
-
-
-def focus_text(question: str, entities: Sequence[str]) -> str:
-    """The question without the names of the clusters it is about: what it asks of them."""
-    focus = question
-    for entity in entities:
-        focus = re.sub(re.escape(entity) + r"(?:['’]s\b)?", " ", focus, flags=re.I)
-        for word in content_words(entity):
-            if word not in GENERIC_NAME_WORDS:
-                focus = re.sub(rf"\b{re.escape(word)}\b", " ", focus, flags=re.I)
-    focus = " ".join(focus.split())
-    return focus if len(content_words(focus)) >= 2 else question
-
-
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
-
-
-def _mentions(text: str, name: str) -> bool:
-    return re.search(rf"\b{re.escape(name)}\b", text, re.I) is not None
-
-
-def answer_units(chunk_text: str) -> list[tuple[str, str]]:
-    """The pieces of a chunk an answer can quote, each with the text it depends on.
-
-    Pieces are sentences, list items and table cells. A list item is quoted with the line that
-    introduces it ("At that point the platform: gathered 690 ..."), and the whole short list is
-    a piece too; a table row whose cells belong to different columns (``Founded | Bioib: 2010 |
-    bioPmed: 2009``) gives one piece per cell, labelled with the row's name. A sentence with a
-    pronoun depends on the sentence before it.
-    """
-    lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
-    units: list[tuple[str, str]] = []
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        i += 1
-        cells = [c.strip() for c in line.split(" | ")]
-        if len(cells) >= 3 and ":" not in cells[0] and all(":" in c for c in cells[1:]):
-            units += [(f"{cells[0]} — {cell}", "") for cell in cells[1:]]
-            continue
-        if line.endswith(":") and i < len(lines) and lines[i].startswith("- "):
-            lead_sentences = split_sentences(line.removeprefix("- "))
-            lead = lead_sentences[-1] if lead_sentences else line
-            units += [(s, "") for s in lead_sentences[:-1]]
-            items: list[str] = []
-            while i < len(lines) and lines[i].startswith("- "):
-                items.append(lines[i][2:].rstrip(";."))
-                i += 1
-            units += [(f"{lead} {item}.", line) for item in items]
-            if 1 < len(items) <= MAX_LIST_ITEMS:
-                units.append((f"{lead} {'; '.join(items)}.", line))
-            continue
-        previous = ""
-        for sentence in split_sentences(line):
-            units.append((sentence, previous if _PRONOUN.search(sentence) else ""))
-            previous = sentence
-    return [(text, context) for text, context in units
-            if len(text) >= 12 and len(text.split()) >= 3
-            and not is_instruction(text)]  # text that addresses an assistant is no fact
 
 
 @dataclass
@@ -290,7 +164,7 @@ class ExtractiveAnswerer(Answerer):
             return None
         texts = [f"{h.text} {h.metadata.get('title', '')} {h.metadata.get('cluster', '')}"
                  for h in hits]
-        if any(_about(text, name) for text in texts for name in query.unknown):
+        if any(about(text, name) for text in texts for name in query.unknown):
             return None
         clusters = list(dict.fromkeys(
             str(h.metadata["cluster"]) for h in hits
@@ -308,7 +182,7 @@ class ExtractiveAnswerer(Answerer):
         # only the tables of the organisations the question names (kept in place: the rank
         # of a hit is its citation number)
         usable = [h if not query.entities or h.matched_entity
-                  or _belongs("", h, set(query.entities), ()) else replace(h, text="")
+                  or belongs("", h, set(query.entities), ()) else replace(h, text="")
                   for h in hits]
         # "What was the largest income source, and what share did it bring?": either kind
         kinds = {expected_kind(part, query.language) for part in question_parts(question)}
@@ -316,7 +190,7 @@ class ExtractiveAnswerer(Answerer):
         if ranking.of_clusters:  # "which cluster ...": a series of the clusters' figures
             clusters = {str(h.metadata.get("cluster") or "") for h in hits} - {"", "multiple"}
             tables = [t for t in tables if 2 * sum(
-                any(_about(e.label, c) or _about(c, e.label) for c in clusters)
+                any(about(e.label, c) or about(c, e.label) for c in clusters)
                 for e in t.entries) > len(t.entries)]
         series = best_series(tables, analysed.terms, analysed.years,
                              lambda value: any(holds_kind(value, kind) for kind in kinds))
@@ -368,7 +242,7 @@ class ExtractiveAnswerer(Answerer):
             analysed = self._analyse(single_text, single, compared=True)
             others = [n for n in names if n != name]
             candidates = [c for c in self._score(analysed, single, hits)
-                          if _belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
+                          if belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
             chosen, _ = self._best(candidates, analysed, single)
             lines.append((name, chosen[0] if chosen else None))
         answered = [c for _, c in lines if c is not None]
@@ -460,7 +334,7 @@ class ExtractiveAnswerer(Answerer):
         attribute = asked_attribute(main, query.language)
         wanted = synonym_group(attribute) if attribute and stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
-        qualifier = _QUALIFIER.search(main)
+        qualifier = QUALIFIER.search(main)
         narrowed = stem(qualifier.group(1)) if qualifier else None
         # a comparison may narrow each side differently ("the fee for a small company at A
         # with the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
@@ -477,7 +351,7 @@ class ExtractiveAnswerer(Answerer):
                       for position, (text, context) in enumerate(answer_units(hit.text))]
         if not candidates:
             return []
-        contexts = [_stems(f"{c.text} {c.context} {hits[c.hit_rank].metadata.get('section', '')}")
+        contexts = [stems(f"{c.text} {c.context} {hits[c.hit_rank].metadata.get('section', '')}")
                     for c in candidates]
         # a question word found in few candidate sentences says more than one found in all
         weights = {t: math.log(1 + len(contexts) / (1 + sum(bool(g & s) for s in contexts)))
@@ -499,19 +373,19 @@ class ExtractiveAnswerer(Answerer):
                   hit: Hit) -> None:
         """Set the checks and the score of one candidate."""
         text, kind = candidate.text, question.kind
-        context = _stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
+        context = stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
         candidate.similarity = similarity
         candidate.has_attribute = not question.wanted or bool(question.wanted & context)
         if kind == "count" and question.wanted:  # the number must count what was asked about
-            candidate.has_attribute = _counts(f"{text} {candidate.context}", question.wanted)
+            candidate.has_attribute = counts(f"{text} {candidate.context}", question.wanted)
         if question.qualifier and question.qualifier not in context:
             candidate.has_attribute = False  # "the fee for a large company" needs "large"
         where = f"{text} {candidate.context} {hit.metadata.get('heading_path', '')}"
         candidate.dated = all(y in where for y in question.years)
         candidate.typed = holds_kind(text, kind)
         document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
-        candidate.subjects = {s for s in question.subjects if _about(text, s)}
-        in_document = hit.matched_entity or any(_about(document, s) for s in question.subjects)
+        candidate.subjects = {s for s in question.subjects if about(text, s)}
+        in_document = hit.matched_entity or any(about(document, s) for s in question.subjects)
         candidate.about_entity = in_document or bool(candidate.subjects)
         candidate.score = (
             0.5 * similarity
@@ -520,7 +394,7 @@ class ExtractiveAnswerer(Answerer):
             + (0.05 if in_document else 0.0)
             + (0.08 if candidate.subjects else 0.0)
             + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
-            + (0.08 if kind == "count" and _counts(text, question.wanted) else 0.0)
+            + (0.08 if kind == "count" and counts(text, question.wanted) else 0.0)
         )
 
     def _select(self, candidates: list[_Candidate], best: _Candidate,
@@ -531,7 +405,7 @@ class ExtractiveAnswerer(Answerer):
                 break
             passes = (candidate.typed and candidate.dated and candidate.has_attribute
                       and (candidate.about_entity or not best.about_entity))
-            if not passes or any(_overlap(candidate.text, c.text) > 0.6 for c in chosen):
+            if not passes or any(overlap(candidate.text, c.text) > 0.6 for c in chosen):
                 continue
             chosen.append(candidate)
         return chosen
@@ -542,53 +416,6 @@ class ExtractiveAnswerer(Answerer):
         """The best sentence of each cluster found (four at most), labelled with the cluster."""
         best: dict[str, _Candidate] = {}
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            best.setdefault(_cluster_of(hits[candidate.hit_rank]), candidate)
+            best.setdefault(cluster_of(hits[candidate.hit_rank]), candidate)
         return list(best.items())[:4]
 
-
-def flagged_sources(hits: Sequence[Hit]) -> dict[str, list[int]]:
-    """``{"instruction_like_sources": [n, ...]}``: the numbers of the sources whose chunk the
-    index marked as holding text addressed to an assistant (nothing when there are none)."""
-    flagged = [n for n, hit in enumerate(hits, start=1) if hit.metadata.get("instruction_like")]
-    return {"instruction_like_sources": flagged} if flagged else {}
-
-
-def _belongs(text: str, hit: Hit, names: set[str], others: Sequence[str]) -> bool:
-    """Whether a sentence of ``hit`` speaks of the organisation called ``names``: it names
-    it, or it names none of the ``others`` compared and its document is about it."""
-    if any(_about(text, n) for n in names):
-        return True
-    if any(_about(text, o) for o in others):
-        return False
-    document = f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster', '')}"
-    return any(_about(document, n) for n in names)
-
-
-def _about(text: str, name: str) -> bool:
-    """Whether ``text`` names ``name``, in full or by a distinctive word of it."""
-    if _mentions(text, name):
-        return True
-    distinctive = [w for w in content_words(name) if w not in GENERIC_NAME_WORDS and len(w) > 2]
-    return bool(distinctive) and all(_mentions(text, w) for w in distinctive)
-
-
-def _counts(text: str, wanted: frozenset[str]) -> bool:
-    """Whether ``text`` puts a number right before the thing counted ("five working groups")
-    or right after it, as in a table cell ("Members: 97")."""
-    found = words(text)
-
-    def number(w: str) -> bool:
-        return bool(re.fullmatch(rf"\d[\d,.]*|{NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
-
-    return any(stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
-                                          or any(map(number, found[i + 1:i + 2])))
-               for i, word in enumerate(found))
-
-
-def _cluster_of(hit: Hit) -> str:
-    return str(hit.metadata.get("cluster") or hit.metadata.get("title") or hit.source)
-
-
-def _overlap(a: str, b: str) -> float:
-    wa, wb = set(content_words(a)), set(content_words(b))
-    return len(wa & wb) / max(1, min(len(wa), len(wb)))

@@ -34,7 +34,8 @@ from ..retrieval import Hit, Query
 from ..text import words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source
 from .citations import CitationReport, CitationStream, EmbedTexts
-from .extractive import ExtractiveAnswerer, flagged_sources
+from .extractive import ExtractiveAnswerer
+from .passages import flagged_sources
 
 log = logging.getLogger(__name__)
 
