@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot import Bot, Settings
-from bot.answering import Answer, extractive
+from bot.answering import Answer, passages
 from bot.answering.factory import make_answerer
 from bot.answering.llm import SYSTEM_PROMPT
 from bot.documents import iter_corpus, load_document
@@ -228,7 +228,7 @@ def test_the_index_marks_the_planted_chunk(bots: dict[str, Bot]) -> None:
 def test_the_planted_sentence_is_never_quoted(bots: dict[str, Bot], question: str,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     assert PLANTED_SENTENCE not in bots["planted"].ask(question).text
-    monkeypatch.setattr(extractive, "is_instruction", lambda sentence: False)
+    monkeypatch.setattr(passages, "is_instruction", lambda sentence: False)
     assert PLANTED_SENTENCE in bots["planted"].ask(question).text  # it matches the question
 
 
