@@ -50,6 +50,7 @@ from .questions import (
     question_parts,
     question_subjects,
 )
+from .scoring import sentence_scorer
 from .tables import best_series, figure_near, ranked, ranking_text, table_series
 from .vocabulary import (
     KIND_WORDS,
@@ -88,6 +89,7 @@ class _Candidate:
     dated: bool = True
     has_attribute: bool = True
     subjects: set[str] = field(default_factory=set)
+    features: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -110,13 +112,16 @@ class ExtractiveAnswerer(Answerer):
     name = "extractive"
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
-                 min_evidence: float = 0.42, max_sentences: int = 4, window: float = 0.15,
-                 cache_size: int = 20000):
+                 min_evidence: float | None = None, max_sentences: int = 4,
+                 window: float | None = None, cache_size: int = 20000):
+        """``min_evidence`` (the lowest score an answer may rest on) and ``window`` (how far
+        below the best a further sentence may score) default to the fitted ones."""
+        scorer = sentence_scorer()
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
-        self.min_evidence = min_evidence
+        self.min_evidence = scorer.min_evidence if min_evidence is None else min_evidence
         self.max_sentences = max_sentences
-        self.window = window  # further sentences score at most this much below the best
+        self.window = scorer.window if window is None else window
         self.cache_size = cache_size
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -387,15 +392,17 @@ class ExtractiveAnswerer(Answerer):
         candidate.subjects = {s for s in question.subjects if about(text, s)}
         in_document = hit.matched_entity or any(about(document, s) for s in question.subjects)
         candidate.about_entity = in_document or bool(candidate.subjects)
-        candidate.score = (
-            0.5 * similarity
-            + 0.4 * candidate.coverage
-            + 0.10 / math.sqrt(1 + candidate.hit_rank)
-            + (0.05 if in_document else 0.0)
-            + (0.08 if candidate.subjects else 0.0)
-            + (0.0 if kind is None else 0.1 if candidate.typed else -0.25)
-            + (0.08 if kind == "count" and counts(text, question.wanted) else 0.0)
-        )
+        candidate.features = {
+            "similarity": similarity,
+            "coverage": candidate.coverage,
+            "rank": 1 / math.sqrt(1 + candidate.hit_rank),
+            "in_document": float(bool(in_document)),
+            "names_subject": float(bool(candidate.subjects)),
+            "kind_held": float(kind is not None and candidate.typed),
+            "kind_missing": float(kind is not None and not candidate.typed),
+            "counts": float(kind == "count" and counts(text, question.wanted)),
+        }
+        candidate.score = sentence_scorer().score(candidate.features)
 
     def _select(self, candidates: list[_Candidate], best: _Candidate,
                 chosen: list[_Candidate]) -> list[_Candidate]:
