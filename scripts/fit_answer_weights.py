@@ -34,11 +34,9 @@ from bot.evaluation import facts_present, load_questions, run_questions, select_
 STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 EVIDENCE = (0.0, 0.005, 0.01, 0.02, 0.04, 0.07, 0.1)
 WINDOWS = (0.02, 0.05, 0.1)
-FEATURES = ("similarity", "coverage", "rank", "in_document", "names_subject", "kind_held",
-            "kind_missing", "counts")
 
 
-def rows(bot: Bot, questions: list) -> tuple[list[list[float]], list[int]]:
+def rows(bot: Bot, questions: list) -> tuple[list[dict[str, float]], list[int]]:
     """Features and labels of every quotable piece the bot sees for ``questions``."""
     answerer: ExtractiveAnswerer = bot.answerer
     features, labels = [], []
@@ -51,7 +49,7 @@ def rows(bot: Bot, questions: list) -> tuple[list[list[float]], list[int]]:
             source = hits[candidate.hit_rank].source
             states = (source in q.expected_sources and bool(q.key_facts)
                       and facts_present(candidate.text, q.key_facts))
-            features.append([candidate.features[name] for name in FEATURES])
+            features.append(candidate.features)
             labels.append(int(states))
     return features, labels
 
@@ -75,13 +73,14 @@ def main() -> None:
         features, labels = rows(bot, questions)
         x += features
         y += labels
-    x_array, y_array = np.array(x), np.array(y)
+    names = list(x[0])  # the features the answerer computes, in its order
+    x_array, y_array = np.array([[row[n] for n in names] for row in x]), np.array(y)
     folds = StratifiedKFold(5, shuffle=True, random_state=0)
     cv = {c: cross_val_score(LogisticRegression(C=c, max_iter=2000), x_array, y_array,
                              cv=folds, scoring="average_precision").mean() for c in STRENGTHS}
     strength = max(cv, key=cv.get)
     model = LogisticRegression(C=strength, max_iter=2000).fit(x_array, y_array)
-    fitted = {"weights": {n: round(float(w), 4) for n, w in zip(FEATURES, model.coef_[0])},
+    fitted = {"weights": {n: round(float(w), 4) for n, w in zip(names, model.coef_[0])},
               "bias": round(float(model.intercept_[0]), 4)}
     print(f"{len(y)} pieces, {sum(y)} state a key fact; C={strength} "
           f"(cv average precision {cv[strength]:.3f})\n{fitted}")

@@ -63,6 +63,7 @@ from .vocabulary import (
     stem,
     superlative,
     synonym_group,
+    tells_action,
 )
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
@@ -104,6 +105,8 @@ class _Question:
     years: list[str]
     subjects: list[str]
     qualifier: str | None = None
+    #: whether it asks how something is or was done
+    practice: bool = False
 
 
 class ExtractiveAnswerer(Answerer):
@@ -290,8 +293,7 @@ class ExtractiveAnswerer(Answerer):
         best = max(candidates, key=lambda c: c.score)
         # a practice of a named organisation ("How did X win members back?") is answered by
         # its own passages however they word it: being about it is the evidence
-        practice = question.kind is None and query.entities and asks_practice(
-            question.text, query.language)
+        practice = question.kind is None and query.entities and question.practice
         if best.score < self.min_evidence and not practice:
             return [], f"best evidence {best.score:.2f} is under {self.min_evidence}"
         return [best], ""
@@ -347,7 +349,8 @@ class ExtractiveAnswerer(Answerer):
                 else expected_kind(main, query.language))
         return _Question(main, kind, focus,
                          terms, wanted, _YEARS.findall(main), subjects,
-                         narrowed if narrowed not in QUESTION_WORDS and not compared else None)
+                         narrowed if narrowed not in QUESTION_WORDS and not compared else None,
+                         asks_practice(main, query.language))
 
     def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """Every quotable piece of the hits, with its features and score for ``question``."""
@@ -401,6 +404,7 @@ class ExtractiveAnswerer(Answerer):
             "kind_held": float(kind is not None and candidate.typed),
             "kind_missing": float(kind is not None and not candidate.typed),
             "counts": float(kind == "count" and counts(text, question.wanted)),
+            "practice_action": float(question.practice and tells_action(text)),
         }
         candidate.score = sentence_scorer().score(candidate.features)
 

@@ -152,3 +152,14 @@ def asks_practice(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
     works ...?"), by the ``practice`` pattern of its language or English."""
     return any(re.search(lexicon(code).get("practice", r"$^"), question, re.I)
                for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
+
+
+@cache
+def _actions() -> re.Pattern:
+    return re.compile(rf"\b(?:{_alternatives('action_words')})\b", re.I)
+
+
+def tells_action(text: str) -> bool:
+    """Whether ``text`` tells what was done ("The cluster introduced ...", "Wir luden ..."),
+    with the action words of every language."""
+    return bool(_actions().search(text))
