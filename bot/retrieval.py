@@ -150,7 +150,10 @@ class EntityMatcher:
     gives it, or by a word unique to one name, also with one typo in it ("fjordhiem": one
     insertion, deletion, substitution or swap of neighbours)."""
 
-    def __init__(self, names: list[str], aliases: dict[str, str] | None = None):
+    def __init__(self, names: list[str], aliases: dict[str, str] | None = None,
+                 titles: list[tuple[str, str]] | None = None):
+        """``names`` of the clusters, their other ``aliases``, and the (cluster, title) of each
+        document, whose titles show which words other organisations use too."""
         self.names = sorted({n for n in names if n and n.lower() != "multiple"})
         self.aliases = {a: c for a, c in (aliases or {}).items() if c in self.names}
         owners: dict[str, set[str]] = defaultdict(set)
@@ -158,7 +161,19 @@ class EntityMatcher:
             for word in words(fold(name)):
                 if word not in GENERIC_NAME_WORDS and len(word) > 2:
                     owners[word].add(name)
-        self.keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
+        keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
+        # a word of one cluster's name that another organisation's document title uses too
+        # ("MedTech" in "MedTech Netzwerk Ostalb-Rems" beside "Sava Valley MedTech Cluster")
+        # names a sector, not that cluster
+        own_words = {name: {w for w in words(fold(name)) if w in keys} for name in self.names}
+        for cluster, title in titles or ():
+            found = set(words(fold(title)))
+            for word in found & keys.keys():
+                owner = keys[word]
+                about_owner = cluster == owner or (not cluster and own_words[owner] <= found)
+                if not about_owner and cluster != "multiple":
+                    del keys[word]
+        self.keys = keys
 
     def written(self, question: str, name: str) -> str:
         """How ``question`` writes the cluster ``name``: the name or another name of it."""
@@ -387,7 +402,8 @@ class Retriever:
         clusters = [r.metadata.get("cluster", "") for r in records]
         aliases = {alias: r.metadata["cluster"] for r in records if r.metadata.get("cluster")
                    for alias in title_aliases(r.metadata["cluster"], r.title)}
-        self.entities = EntityMatcher(clusters, aliases)
+        self.entities = EntityMatcher(clusters, aliases, [
+            (str(r.metadata.get("cluster") or ""), r.title) for r in records])
 
     def prepare(self, question: str) -> Query:
         """Embed the question and find the clusters it names."""

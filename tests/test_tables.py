@@ -153,3 +153,15 @@ def test_a_name_no_passage_mentions_is_not_answered_with_another_clusters_figure
     answer = table_bot.ask("What annual membership fee does Minalogic charge a small company?")
     assert answer.abstained and "Minalogic" in answer.text
     assert "EUR" not in answer.text
+
+
+def test_a_sector_word_other_organisations_use_names_no_cluster() -> None:
+    titles = [("", "MedTech Netzwerk Ostalb-Rems: Jahresbericht 2023"),
+              ("", "Sava Valley MedTech Cluster: board minutes"),
+              ("multiple", "Sava Valley and Tejo compared")]
+    matcher = EntityMatcher(["Sava Valley MedTech Cluster", "Tejo Digital Health Cluster"], {},
+                            titles)
+    assert matcher.find("Wie viele Mitglieder hat das MedTech Netzwerk Ostalb-Rems?") == []
+    assert matcher.find("sava valley office headcount?") == ["Sava Valley MedTech Cluster"]
+    assert EntityMatcher(["Sava Valley MedTech Cluster"]).find("medtech fees") == [
+        "Sava Valley MedTech Cluster"]  # without other titles the word is still its own
