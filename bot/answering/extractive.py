@@ -58,6 +58,7 @@ from .vocabulary import (
     YEAR,
     Superlative,
     asks_practice,
+    concept_group,
     expected_kind,
     is_stopword,
     stem,
@@ -339,7 +340,8 @@ class ExtractiveAnswerer(Answerer):
                  if stem(w) not in QUESTION_WORDS and not _COMPARING.match(w)
                  and not is_stopword(w, query.language)}
         attribute = asked_attribute(main, query.language)
-        wanted = synonym_group(attribute) if attribute and stem(attribute) not in (
+        # the thing asked about, in any language: a German passage answers an English question
+        wanted = concept_group(attribute) if attribute and stem(attribute) not in (
             QUESTION_WORDS | KIND_WORDS | named) else frozenset()
         qualifier = QUALIFIER.search(main)
         narrowed = stem(qualifier.group(1)) if qualifier else None

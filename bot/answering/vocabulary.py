@@ -74,6 +74,26 @@ def _synonyms() -> dict[str, frozenset[str]]:
     return groups
 
 
+@cache
+def _concepts() -> dict[str, frozenset[str]]:
+    """Stem → the stems of its concepts' words in every language."""
+    concepts: dict[str, set[str]] = {}
+    for entry in lexicons().values():
+        for concept, group in entry.get("synonyms", {}).items():
+            concepts.setdefault(concept, set()).update(stem(w) for w in group)
+    groups: dict[str, frozenset[str]] = {}
+    for stems in concepts.values():
+        for member in stems:
+            groups[member] = groups.get(member, frozenset()) | frozenset(stems)
+    return groups
+
+
+def concept_group(word: str) -> frozenset[str]:
+    """The stems of ``word``'s concept in every language ("members": Mitglieder, soci...)."""
+    word_stem = stem(word)
+    return _concepts().get(word_stem, frozenset((word_stem,)))
+
+
 def synonym_group(word: str) -> frozenset[str]:
     """The stems that ask for the same fact as ``word`` (its own stem at least)."""
     word_stem = stem(word)
