@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from .config import EMBEDDING_SERVERS, Settings, is_default_model
@@ -174,6 +175,7 @@ class EntityMatcher:
                 if not about_owner and cluster != "multiple":
                     del keys[word]
         self.keys = keys
+        self._typo_keys = [key for key in keys if len(key) >= MIN_TYPO_LENGTH]
 
     def written(self, question: str, name: str) -> str:
         """How ``question`` writes the cluster ``name``: the name or another name of it."""
@@ -201,8 +203,9 @@ class EntityMatcher:
         """The cluster whose unique word ``word`` is one typo away from, if just one is."""
         if len(word) < MIN_TYPO_LENGTH or word in GENERIC_NAME_WORDS:
             return None
-        owners = {name for key, name in self.keys.items()
-                  if len(key) >= MIN_TYPO_LENGTH and OSA.distance(word, key, score_cutoff=1) <= 1}
+        near = process.extract(word, self._typo_keys, scorer=OSA.distance, score_cutoff=1,
+                               limit=None)
+        owners = {self.keys[key] for key, _, _ in near}
         return owners.pop() if len(owners) == 1 else None
 
 

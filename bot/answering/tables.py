@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from ..retrieval import Hit
-from ..text import content_words
+from .passages import stems
 from .vocabulary import YEAR, stem
 
 #: A table that long is listed in part: its first rows by rank.
@@ -138,10 +138,6 @@ def _list_series(hits: Sequence[Hit]) -> list[Series]:
     return found
 
 
-def _stems(text: str) -> set[str]:
-    return {stem(w) for w in content_words(text)}
-
-
 def best_series(series: list[Series], terms: dict[str, frozenset[str]],
                 years: Sequence[str], holds: Callable[[str], bool]) -> Series | None:
     """The series whose name asks for what ``terms`` ask for: only series whose every value
@@ -152,7 +148,7 @@ def best_series(series: list[Series], terms: dict[str, frozenset[str]],
     named = {t: group for t, group in terms.items() if not t.isdigit()}  # years are checked apart
 
     def matched(text: str) -> int:
-        found = _stems(text)
+        found = stems(text)
         return sum(1 for group in named.values() if group & found)
 
     def order(s: Series) -> tuple:

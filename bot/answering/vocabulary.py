@@ -60,32 +60,29 @@ QUESTION_WORDS = frozenset(stem(w) for w in vocabulary("question_words"))
 KIND_WORDS = frozenset(stem(w) for w in vocabulary("kind_words"))
 
 
-@cache
-def _synonyms() -> dict[str, frozenset[str]]:
-    """Stem → the stems of the words of its concepts (a concept's words in one language)."""
+def _grouped(across_languages: bool) -> dict[str, frozenset[str]]:
+    """Stem → the stems of the words of its concepts: a concept's words in one language, or
+    in every language."""
     concepts: dict[tuple[str, str], set[str]] = {}
     for code, entry in lexicons().items():
         for concept, group in entry.get("synonyms", {}).items():
-            concepts.setdefault((code, concept), set()).update(stem(w) for w in group)
+            key = ("", concept) if across_languages else (code, concept)
+            concepts.setdefault(key, set()).update(stem(w) for w in group)
     groups: dict[str, frozenset[str]] = {}
     for stems in concepts.values():
         for member in stems:
             groups[member] = groups.get(member, frozenset()) | frozenset(stems)
     return groups
+
+
+@cache
+def _synonyms() -> dict[str, frozenset[str]]:
+    return _grouped(across_languages=False)
 
 
 @cache
 def _concepts() -> dict[str, frozenset[str]]:
-    """Stem → the stems of its concepts' words in every language."""
-    concepts: dict[str, set[str]] = {}
-    for entry in lexicons().values():
-        for concept, group in entry.get("synonyms", {}).items():
-            concepts.setdefault(concept, set()).update(stem(w) for w in group)
-    groups: dict[str, frozenset[str]] = {}
-    for stems in concepts.values():
-        for member in stems:
-            groups[member] = groups.get(member, frozenset()) | frozenset(stems)
-    return groups
+    return _grouped(across_languages=True)
 
 
 def concept_group(word: str) -> frozenset[str]:
@@ -162,16 +159,25 @@ def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative 
     if not found:
         return None
     place = next((place for rule, place in ordinals if rule.search(question)), 1)
-    of_clusters = any(re.search(lexicon(code).get("asks_for_cluster", r"$^"), question, re.I)
-                      for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
-    return Superlative(min(found)[1], place, of_clusters)
+    return Superlative(min(found)[1], place, _asks("asks_for_cluster", question, language))
 
 
 def asks_practice(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
     """Whether ``question`` asks how something is or was done ("How did X ...?", "What
     works ...?"), by the ``practice`` pattern of its language or English."""
-    return any(re.search(lexicon(code).get("practice", r"$^"), question, re.I)
-               for code in dict.fromkeys([language, DEFAULT_LANGUAGE]))
+    return _asks("practice", question, language)
+
+
+@cache
+def _question_rules(key: str, language: str) -> tuple[re.Pattern, ...]:
+    """The patterns under ``key`` of the lexicons of ``language`` and of English."""
+    return tuple(re.compile(lexicon(code)[key], re.I)
+                 for code in dict.fromkeys([language, DEFAULT_LANGUAGE]) if key in lexicon(code))
+
+
+def _asks(key: str, question: str, language: str) -> bool:
+    """Whether ``question`` matches the ``key`` pattern of its language or of English."""
+    return any(rule.search(question) for rule in _question_rules(key, language))
 
 
 @cache
