@@ -23,8 +23,9 @@ from .text import count_tokens, split_sentences
 HEADING_SEPARATOR = " › "
 #: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: chunks
 #: marked ``instruction_like``, see ``store.chunk_metadata``, and the language of each chunk;
-#: v6: numbered section headings and subtitles of plain text).
-CHUNKER_VERSION = 6
+#: v6: numbered section headings and subtitles of plain text; v7: the cluster of a document
+#: without one in its metadata, from its title or text, see ``organisations``).
+CHUNKER_VERSION = 7
 
 
 @dataclass

@@ -27,6 +27,7 @@ from . import reflow
 from .errors import DocumentTooLarge, LoadError
 from .language import detect, normalise_code
 from .limits import Limits
+from .organisations import MULTIPLE, document_organisation
 
 METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative", "language")
 SIDECAR_SUFFIX = ".meta.yaml"
@@ -557,6 +558,10 @@ def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
                 meta[key] = code
         elif key == "illustrative":
             meta[key] = value if isinstance(value, bool) else str(value).lower() in {"true", "yes"}
+        elif key == "cluster":  # front matter may list the clusters a document is about
+            names = value if isinstance(value, list) else str(value).split(";")
+            names = [str(n).strip() for n in names if str(n).strip()]
+            meta[key] = names[0] if len(names) == 1 else MULTIPLE
         else:
             meta[key] = str(value).strip()
     return meta
@@ -609,6 +614,11 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
     metadata = normalise_metadata(raw_meta)
     if "language" not in metadata:  # front matter or a sidecar may say; else the text tells
         metadata["language"] = detect(" ".join(b.text for b in blocks)[:LANGUAGE_SAMPLE_CHARS])
+    if "cluster" not in metadata:  # most documents do not say: their title or text tells
+        cluster = document_organisation(title, "\n".join(b.text for b in blocks),
+                                        metadata["language"])
+        if cluster:
+            metadata["cluster"] = cluster
     return Document(
         source=source,
         title=title,

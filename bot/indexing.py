@@ -18,9 +18,11 @@ from .config import Settings
 from .documents import hash_file, iter_corpus, load_document
 from .errors import CorpusNotFound, LoadError
 from .limits import Limits
+from .organisations import spellings
 from .store import (
     FileRecord,
     IndexStore,
+    Manifest,
     current_generation,
     remove_abandoned_generations,
     utc_now,
@@ -81,6 +83,18 @@ def embed_into(store: IndexStore, embeddings: Embeddings, chunks: list[Chunk],
 def _loaded(embeddings: Embeddings | Callable[[], Embeddings]) -> Embeddings:
     """The model itself, loading it now if it was passed as a loader."""
     return embeddings if hasattr(embeddings, "embed_documents") else embeddings()
+
+
+def _harmonise_clusters(new_chunks: dict[str, list[Chunk]], manifest: Manifest) -> None:
+    """One spelling per cluster across the index: a cluster read from a title in capitals
+    takes the spelling other documents give it."""
+    names = [r.metadata.get("cluster") for r in manifest.files.values()]
+    names += [c.metadata.get("cluster") for chunks in new_chunks.values() for c in chunks[:1]]
+    spelling = spellings(names)
+    for chunk in (c for chunks in new_chunks.values() for c in chunks):
+        cluster = chunk.metadata.get("cluster")
+        if cluster in spelling:
+            chunk.metadata["cluster"] = spelling[cluster]
 
 
 def _no_progress(stage: str, done: int, total: int) -> None:
@@ -157,6 +171,7 @@ def sync_index(settings: Settings, embeddings: Embeddings | Callable[[], Embeddi
                                                 settings.chunk_overlap)
             (report.updated if source in manifest.files else report.added).append(source)
 
+        _harmonise_clusters(new_chunks, manifest)
         pending = [c for chunks in new_chunks.values() for c in chunks]
         stored = store.existing_ids([c.id for c in pending]) if pending and not fresh else set()
         to_embed = [c for c in pending if c.id not in stored]

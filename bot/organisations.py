@@ -1,0 +1,111 @@
+"""Which organisation a document is about, when its metadata does not say.
+
+Most documents people add carry no front matter: a board deck titled "Dollard Digital Cluster –
+Board deck outline", minutes headed "BUCOVINA WOOD CLUSTER". Without the cluster the index does
+not know the organisation, so a question about it cannot be matched to its documents, and its
+figures cannot be kept apart from other organisations'. Here an organisation's name is a run of
+capitalised words closed by a word such as "Cluster" or "Netzwerk" (or opened by one, in the
+languages that put it first: "Pôle Ligéria Agro"); these words are per language in the lexicons
+(``organisation_heads``). A document is about the organisation its title names; without a name
+in the title, about the one its text names more often than all others together; about
+``multiple`` when it names several evenly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from functools import cache
+
+from .language import lexicon, lexicons
+from .text import fold
+
+#: A run of capitalised words, joined by the particles of names in Romance languages.
+_RUN = re.compile(r"[A-ZÀ-Ý][\w’'.&-]*(?:[ \t]+(?:[A-ZÀ-Ý][\w’'.&-]*|(?:de|del|della|di|du|des|"
+                  r"d[’'])(?=[ \t]*[A-ZÀ-Ý])))*")
+#: Words that open a run without being part of a name.
+_LEADING = {"the", "a", "an", "our", "at", "in", "for", "and", "of", "with", "by", "from", "to",
+            "on", "about", "new", "dear", "this", "that", "der", "die", "das", "le", "la", "il",
+            "el", "les", "los", "las", "i", "gli", "study", "visit"}
+MULTIPLE = "multiple"
+
+
+@cache
+def _heads(language: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The words that close a name in any language, and those that open one in ``language``."""
+    closing = {fold(w) for entry in lexicons().values()
+               for w in entry.get("organisation_heads", {}).get("after", [])}
+    opening = {fold(w) for w in lexicon(language).get("organisation_heads", {}).get("before", [])}
+    return frozenset(closing), frozenset(opening)
+
+
+def organisation_names(text: str, language: str) -> list[str]:
+    """The organisation names in ``text``, in order, as written."""
+    closing, opening = _heads(language)
+    found = []
+    for match in _RUN.finditer(text):
+        tokens = match.group(0).split()
+        while tokens and fold(tokens[0]) in _LEADING:
+            tokens = tokens[1:]
+        tokens = [t.rstrip(".’'") for t in tokens]
+        if not tokens:
+            continue
+        first, last = fold(tokens[0]), fold(tokens[-1])
+        # "Textilnetzwerk Oberlausitz", "Lagunaria BioHub": a head word inside a compound
+        compound = any(first.endswith(h) and first != h for h in closing)
+        named = (len(tokens) > 1 and (last in closing or first in opening)) or compound or (
+            any(last.endswith(h) and last != h for h in closing))
+        if named:
+            found.append(" ".join(tokens))
+    return found
+
+
+def _as_written(name: str, text: str) -> str:
+    """``name`` as the text writes it (a title in capitals is no spelling of the name): the
+    whole name, else word by word ("ALENTEJO AGROINOVA" → "Alentejo AgroInova")."""
+    match = re.search(re.escape(name), text, re.I)
+    if match and not match.group(0).isupper():
+        return match.group(0)
+    if not name.isupper():
+        return name
+    written = []
+    for word in name.split():
+        found = [m.group(0) for m in re.finditer(rf"\b{re.escape(word)}\b", text, re.I)
+                 if m.group(0)[0].isupper() and not m.group(0).isupper()]
+        written.append(found[0] if found else word.title())
+    return " ".join(written)
+
+
+def document_organisation(title: str, text: str, language: str) -> str | None:
+    """The organisation a document is about, ``multiple`` when it is about several, or None
+    when it names none."""
+    in_title = list(dict.fromkeys(fold(n) for n in organisation_names(title, language)))
+    if len(in_title) == 1:
+        name = organisation_names(title, language)[0]
+        return _as_written(name, text)
+    if in_title:
+        return MULTIPLE
+    names = organisation_names(text, language)
+    mentions = Counter(fold(n) for n in names)
+    if not mentions:
+        return None
+    top, count = mentions.most_common(1)[0]
+    if count >= 2 and count > sum(mentions.values()) - count:
+        return next(n for n in names if fold(n) == top)
+    return MULTIPLE if len(mentions) > 1 else None
+
+
+def spellings(names: Iterable[str | None]) -> dict[str, str]:
+    """For names written in several ways ("Alentejo Agroinova Cluster", from a title in
+    capitals, and "Alentejo AgroInova Cluster"), the way to write each: the one with the most
+    capitals inside words, which a title in capitals cannot tell."""
+    variants: dict[str, set[str]] = {}
+    for name in names:
+        if name and name != MULTIPLE:
+            variants.setdefault(fold(name), set()).add(name)
+    chosen = {}
+    for forms in variants.values():
+        best = max(sorted(forms), key=lambda n: sum(c.isupper() for c in n) - 100 * n.isupper())
+        chosen.update({form: best for form in forms if form != best})
+    return chosen

@@ -1,0 +1,109 @@
+"""The organisation a document is about when its metadata does not say: unit tests, and a real
+index where such documents answer questions about their cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import Bot, Settings
+from bot.documents import load_document, normalise_metadata
+from bot.organisations import MULTIPLE, document_organisation, organisation_names, spellings
+
+from .conftest import dedent
+
+
+def test_the_title_names_the_organisation() -> None:
+    assert document_organisation("Dollard Digital Cluster – Board deck outline, 2024",
+                                 "Slide 1. We grew.", "en") == "Dollard Digital Cluster"
+    # a German compound, and a name a Romance language opens with its head word
+    assert document_organisation("Textilnetzwerk Oberlausitz – Beitragsordnung", "", "de") == (
+        "Textilnetzwerk Oberlausitz")
+    assert document_organisation("Barème des cotisations du Pôle Ligéria Agro", "", "fr") == (
+        "Pôle Ligéria Agro")
+
+
+def test_a_title_in_capitals_takes_the_spelling_of_the_text() -> None:
+    text = "Minutes. The Bucovina Wood Cluster board met in Suceava. Present: seven members."
+    assert document_organisation("BUCOVINA WOOD CLUSTER", text, "en") == "Bucovina Wood Cluster"
+    assert document_organisation("ALENTEJO AGROINOVA CLUSTER", "AgroInova members met.",
+                                 "en") == "Alentejo AgroInova Cluster"
+
+
+def test_without_a_name_in_the_title_the_text_must_name_one_organisation_most() -> None:
+    one = ("Dear board, the Moncayo Hydrogen Cluster closed 2024 with 49 members. The Moncayo "
+           "Hydrogen Cluster also joined the Ebro Valley Energy Network.")
+    assert document_organisation("Year-end update", one, "en") == "Moncayo Hydrogen Cluster"
+    several = ("News from Helgeland Ocean Cluster, Aurora Photonics Cluster and Neris Health Tech "
+               "Cluster.")
+    assert document_organisation("ClusterLink newsletter", several, "en") == MULTIPLE
+    # one mention is not enough: a guide that cites one example is not about it
+    assert document_organisation("Guide to member engagement",
+                                 "For example, the Hanák AgriFood Cluster pairs members.",
+                                 "en") is None
+
+
+def test_english_names_close_with_their_head_word() -> None:
+    # "Cluster Management Quarterly" is a magazine, not a cluster, in English
+    assert organisation_names("CLUSTER MANAGEMENT QUARTERLY - Issue 2/2024", "en") == []
+    assert organisation_names("The Vesterhav Biotech Cluster and Lagunaria BioHub met.",
+                              "en") == ["Vesterhav Biotech Cluster", "Lagunaria BioHub"]
+
+
+def test_front_matter_listing_several_clusters_means_multiple() -> None:
+    assert normalise_metadata({"cluster": "A Cluster; B Cluster"})["cluster"] == MULTIPLE
+    assert normalise_metadata({"cluster": ["A Cluster", "B Cluster"]})["cluster"] == MULTIPLE
+    assert normalise_metadata({"cluster": ["A Cluster"]})["cluster"] == "A Cluster"
+
+
+def test_one_spelling_per_cluster() -> None:
+    assert spellings(["Alentejo Agroinova Cluster", "Alentejo AgroInova Cluster", None]) == {
+        "Alentejo Agroinova Cluster": "Alentejo AgroInova Cluster"}
+
+
+def test_declared_metadata_wins(tmp_path: Path) -> None:
+    path = tmp_path / "report.md"
+    path.write_text("---\ncluster: Beta Health Network\n---\n# Alpha Bio Cluster report\n\nText.",
+                    encoding="utf-8")
+    assert load_document(path, tmp_path).metadata["cluster"] == "Beta Health Network"
+
+
+MINUTES = """\
+DELTA FOOD CLUSTER
+
+Minutes of the board meeting, 12 March 2024
+
+1. Membership
+At the end of 2023 the cluster had 96 members. The board welcomed four new
+members in the first quarter of 2024.
+"""
+
+DELTA_FEES = """\
+# Delta Food Cluster – membership fees 2024
+
+A small company pays EUR 700 a year; a large company pays EUR 3,000.
+"""
+
+EPSILON = """\
+# Epsilon Food Cluster – annual report 2023
+
+At the end of 2023 the cluster had 41 members. A small company pays EUR 500 a year.
+"""
+
+
+def test_documents_without_metadata_answer_for_their_cluster(tmp_path: Path,
+                                                              embeddings) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "delta-minutes.txt").write_text(dedent(MINUTES), encoding="utf-8")
+    (corpus / "delta-fees.md").write_text(DELTA_FEES, encoding="utf-8")
+    (corpus / "epsilon-report.md").write_text(EPSILON, encoding="utf-8")
+    bot = Bot(Settings.from_env(corpus_dir=corpus, index_dir=tmp_path / "index"), embeddings)
+    bot.index()
+    hits = bot.retrieve("How many members did the Delta Food Cluster have at the end of 2023?")
+    assert {h.metadata["cluster"] for h in hits if h.source.startswith("delta")} == {
+        "Delta Food Cluster"}
+    answer = bot.ask("How many members did the Delta Food Cluster have at the end of 2023?")
+    assert "96" in answer.text and "41" not in answer.text
+    # a question that names the cluster in lower case, as people type, still finds it
+    answer = bot.ask("delta food small company fee")
+    assert "700" in answer.text and "500" not in answer.text
