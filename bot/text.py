@@ -11,6 +11,8 @@ _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
 #: French and Italian words elided before a vowel: l', d', qu', un', dell', nell', quest'...
 _ELIDED = re.compile(r"^(?:[cdjlmnst]|qu|jusqu|lorsqu|puisqu|un|dell|dall|nell|sull|all|coll|"
                      r"quell|quest|tutt)['’](?=[^\W\d_])")
+#: An English possessive at the end of a word ("Aurora's")
+_POSSESSIVE = re.compile(r"['’]s$")
 # A sentence ends at . ! ? (optionally followed by quotes/brackets) before whitespace and an
 # upper-case letter, digit or opening quote; abbreviations and initials are protected below.
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’»)\]]*\s+(?=[\"'“‘«(\[¿¡]?[A-Z0-9À-Ý])")
@@ -45,8 +47,9 @@ def count_tokens(text: str) -> int:
 
 def words(text: str) -> list[str]:
     """Lower-cased words of ``text`` (hyphenated words kept whole), without an elided French or
-    Italian article or preposition ("d'adhérents" → "adhérents", "dell'anno" → "anno")."""
-    return [_ELIDED.sub("", w.lower()) for w in _WORD.findall(text)]
+    Italian article or preposition ("d'adhérents" → "adhérents", "dell'anno" → "anno") or an
+    English possessive ("aurora's" → "aurora")."""
+    return [_POSSESSIVE.sub("", _ELIDED.sub("", w.lower())) for w in _WORD.findall(text)]
 
 
 def content_words(text: str) -> list[str]:

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..organisations import MULTIPLE
 from ..retrieval import (
     Hit,
     Query,
@@ -57,6 +58,7 @@ from .vocabulary import (
     QUESTION_WORDS,
     YEAR,
     Superlative,
+    asks_for_clusters,
     asks_practice,
     concept_group,
     expected_kind,
@@ -108,6 +110,8 @@ class _Question:
     qualifier: str | None = None
     #: whether it asks how something is or was done
     practice: bool = False
+    #: whether its answer is one or more clusters ("Which clusters ...?")
+    across: bool = False
 
 
 class ExtractiveAnswerer(Answerer):
@@ -162,7 +166,7 @@ class ExtractiveAnswerer(Answerer):
             extra, _ = self._best(self._score(analysed, query, hits), analysed, query)
             chosen += [c for c in extra[:1] if c.text not in {o.text for o in chosen}]
         if len(parts) == 1:
-            chosen = self._select(candidates, best, chosen)
+            chosen = self._select(candidates, best, chosen, hits, first.across)
         text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
         return self._answer(text, hits, best)
 
@@ -352,7 +356,8 @@ class ExtractiveAnswerer(Answerer):
         return _Question(main, kind, focus,
                          terms, wanted, _YEARS.findall(main), subjects,
                          narrowed if narrowed not in QUESTION_WORDS and not compared else None,
-                         asks_practice(main, query.language))
+                         asks_practice(main, query.language),
+                         asks_for_clusters(main, query.language))
 
     def _score(self, question: _Question, query: Query, hits: list[Hit]) -> list[_Candidate]:
         """Every quotable piece of the hits, with its features and score for ``question``."""
@@ -411,12 +416,18 @@ class ExtractiveAnswerer(Answerer):
         candidate.score = sentence_scorer().score(candidate.features)
 
     def _select(self, candidates: list[_Candidate], best: _Candidate,
-                chosen: list[_Candidate]) -> list[_Candidate]:
-        """The best candidate and up to two more nearly as good that say something else."""
+                chosen: list[_Candidate], hits: list[Hit], across: bool) -> list[_Candidate]:
+        """The best candidate and up to two more nearly as good that say something else;
+        unless the question asks ``across`` clusters, from documents about the same
+        organisation (or naming it): one answer does not mix one organisation's figures with
+        another's."""
+        own = hits[best.hit_rank].metadata.get("cluster")
         for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
             if len(chosen) >= self.max_sentences or candidate.score < best.score - self.window:
                 break
-            passes = (candidate.typed and candidate.dated and candidate.has_attribute
+            same = across or hits[candidate.hit_rank].metadata.get("cluster") == own or (
+                own not in (None, MULTIPLE) and about(candidate.text, own))
+            passes = (candidate.typed and candidate.dated and candidate.has_attribute and same
                       and (candidate.about_entity or not best.about_entity))
             if not passes or any(overlap(candidate.text, c.text) > 0.6 for c in chosen):
                 continue

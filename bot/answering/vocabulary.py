@@ -159,7 +159,12 @@ def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative 
     if not found:
         return None
     place = next((place for rule, place in ordinals if rule.search(question)), 1)
-    return Superlative(min(found)[1], place, _asks("asks_for_cluster", question, language))
+    return Superlative(min(found)[1], place, asks_for_clusters(question, language))
+
+
+def asks_for_clusters(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether the answer to ``question`` is one or more clusters ("Which clusters ...?")."""
+    return _asks("asks_for_cluster", question, language)
 
 
 def asks_practice(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
