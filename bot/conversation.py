@@ -9,7 +9,14 @@ resolves what the follow-up points back to:
 - "that meeting" becomes the meeting the previous question described ("CEBR's 2019 annual
   meeting");
 - "What about bioPmed?" reuses the previous question with bioPmed in place of the cluster it
-  named.
+  named;
+- a follow-up that only changes the year ("and in 2023?", "vs 2023?", "and the year before?")
+  or flips the superlative ("and the most expensive one?" after "which cluster has the lowest
+  fee?") reuses the previous question with that one change, naming each cluster as the index
+  does ("the moncayo hydrogen cluster" becomes "Moncayo Hydrogen Cluster");
+- "they", "them" or "those two" become the organisations of the previous turn: those its
+  question named or, when it asked which cluster, the one cluster the answer's first line
+  names.
 
 Whatever is left unresolved, or an "it" that may mean the thing the previous question asked
 about ("What does X offer?" - "How much does it cost?"), is asked together with the previous
@@ -21,6 +28,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
+
+from .language import lexicons
+from .text import fold, words
 
 Message = dict[str, str]
 FindEntities = Callable[[str], list[str]]
@@ -49,6 +60,33 @@ _OF_PHRASE = re.compile(r"^\s+(?:of|for)\s+(?:the\s+)?[\w'’-]+(?:\s+[A-Z][\w'�
 _ORGANISATION_WORDS = {"cluster", "network", "association", "council", "platform", "programme",
                        "project", "foundation", "university", "park", "agency", "group"}
 _CITATION = re.compile(r"\[\d+\]")
+_YEAR = re.compile(r"\b(?:19|20)\d{2}\b")
+_WORD = re.compile(r"[\w'’-]+")
+
+
+@cache
+def _patterns(key: str) -> re.Pattern:
+    """The ``follow_up`` phrases under ``key`` of every lexicon as one pattern, longest first."""
+    phrases = {p for lex in lexicons().values() for p in lex.get("follow_up", {}).get(key, [])}
+    return re.compile(r"\b(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + r")\b", re.I)
+
+
+@cache
+def _superlatives() -> tuple[re.Pattern, re.Pattern]:
+    """Every lexicon's words for the highest and for the lowest, each as one pattern."""
+    found: dict[str, set[str]] = {"highest": set(), "lowest": set()}
+    for lex in lexicons().values():
+        for direction, phrases in lex.get("superlatives", {}).items():
+            found[direction].update(phrases)
+    return tuple(re.compile(r"\b(?:" + "|".join(sorted(found[d], key=len, reverse=True))
+                            + r")\b", re.I) for d in ("highest", "lowest"))
+
+
+@cache
+def _asks_for_cluster() -> list[re.Pattern]:
+    """Every lexicon's pattern of a question whose answer is a cluster."""
+    return [re.compile(lex["asks_for_cluster"], re.I) for lex in lexicons().values()
+            if "asks_for_cluster" in lex]
 
 
 def recent_user_turns(history: list[Message] | None, max_turns: int) -> list[str]:
@@ -106,6 +144,10 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         return question
     named_now = find_entities(question)
     previous = turns[-1]
+    changed = None if named_now else (_changed_year(question, previous)
+                                       or _flipped_superlative(question, previous))
+    if changed:
+        return _with_index_names(changed, find_entities)
     if named_now:
         named_before = find_entities(previous)
         if _WHAT_ABOUT.search(question) and named_before:  # same question, other cluster
@@ -120,18 +162,91 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         entities = find_entities(turn)
         if entities:
             break
+    if not find_entities(previous) and any(p.search(previous) for p in _asks_for_cluster()):
+        answered = find_entities(last_answer(history).strip().split("\n")[0])
+        entities = answered if len(answered) == 1 else entities  # the one cluster answered
     rewritten = _resolve_demonstratives(question, previous)
     person = person_named(last_answer(history), entities)
     if person:
         rewritten = _PERSON_PRONOUN.sub(lambda m: _person(m.group(0), person), rewritten)
     if entities:
         name = " and ".join(entities)
+        rewritten = _patterns("others").sub(name, rewritten)
         rewritten = _POSSESSIVE.sub(lambda m: _possessive(m.group(0), name), rewritten)
         thing_asked = _ASKS_FOR_THING.search(previous) and _SUBJECT_IT.search(rewritten)
         rewritten = _SUBJECT_IT.sub(name, rewritten)
         if _mentions_all(rewritten, entities) and not _unresolved(rewritten) and not thing_asked:
             return rewritten
-    return f"{rewritten} (following: {previous})"
+    return f"{_as_question(rewritten)} (following: {previous})"
+
+
+def _only_fillers(text: str) -> bool:
+    """Whether ``text`` has no word left but the fillers of a short follow-up."""
+    return not _patterns("filler").sub(" ", text).translate({ord(c): " " for c in "?!.,;:"}
+                                                            ).strip()
+
+
+def _changed_year(question: str, previous: str) -> str | None:
+    """``previous`` asked of another year, when ``question`` only changes the year ("and in
+    2023?", "and the year before?"); None otherwise."""
+    years = set(_YEAR.findall(previous))
+    asked = _YEAR.findall(question)
+    step = (-1 if _patterns("year_before").search(question)
+            else 1 if _patterns("year_after").search(question) else 0)
+    rest = _YEAR.sub(" ", _patterns("year_before").sub(" ", _patterns("year_after").sub(
+        " ", question)))
+    if len(asked) + abs(step) != 1 or not _only_fillers(rest) or len(years) > 1:
+        return None
+    if step:
+        if not years:
+            return None
+        return _YEAR.sub(str(int(years.pop()) + step), previous)
+    if years:
+        return _YEAR.sub(asked[0], previous)
+    if _patterns("present").search(previous):
+        return _patterns("present").sub(f"in {asked[0]}", previous, count=1)
+    return re.sub(r"\s*([?.!]?)\s*$", rf" in {asked[0]}\1", previous, count=1)
+
+
+def _flipped_superlative(question: str, previous: str) -> str | None:
+    """``previous`` with its superlative replaced by the one of ``question``, when
+    ``question`` only flips it ("and the most expensive one?" after "... the lowest fee?")."""
+    highest, lowest = _superlatives()
+    for asked, other in ((highest, lowest), (lowest, highest)):
+        match = asked.search(question)
+        if (match and not other.search(question) and other.search(previous)
+                and not asked.search(previous) and _only_fillers(asked.sub(" ", question))):
+            return other.sub(match.group(0), previous, count=1)
+    return None
+
+
+def _with_index_names(question: str, find_entities: FindEntities) -> str:
+    """``question`` with each cluster written as the index names it: a word that names one
+    cluster, with the words of its name around it, becomes its name."""
+    spans: list[tuple[int, int, str]] = []
+    tokens = list(_WORD.finditer(question))
+    i = 0
+    while i < len(tokens):
+        found = find_entities(tokens[i].group(0))
+        if len(found) != 1:
+            i += 1
+            continue
+        name_words = set(words(fold(found[0])))
+        start = end = i
+        while start > 0 and fold(tokens[start - 1].group(0)) in name_words:
+            start -= 1
+        while end + 1 < len(tokens) and fold(tokens[end + 1].group(0)) in name_words:
+            end += 1
+        spans.append((tokens[start].start(), tokens[end].end(), found[0]))
+        i = end + 1
+    for begin, finish, name in reversed(spans):
+        question = question[:begin] + name + question[finish:]
+    return question
+
+
+def _as_question(text: str) -> str:
+    """``text`` ending with a question mark (or the punctuation it has)."""
+    return text if re.search(r"[?.!]\s*$", text) else f"{text}?"
 
 
 def _resolve_demonstratives(question: str, previous: str) -> str:

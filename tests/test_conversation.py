@@ -10,8 +10,9 @@ CLUSTERS = ["Alpha Bio Cluster", "Beta Health Network"]
 
 
 def find(text: str) -> list[str]:
-    """The fictional clusters a text names (by a distinctive word)."""
-    return [c for c in CLUSTERS if re.search(rf"\b{c.split()[0]}\b", text)]
+    """The fictional clusters a text names (by a distinctive word, in any case, as the index's
+    entity matcher finds them)."""
+    return [c for c in CLUSTERS if re.search(rf"\b{c.split()[0]}\b", text, re.I)]
 
 
 def history(question: str, answer: str = "") -> list[dict[str, str]]:
@@ -75,3 +76,94 @@ def test_helpers() -> None:
     assert person_named("The Alpha Bio Cluster is led by Anna Berger.", CLUSTERS) == "Anna Berger"
     assert described_phrase("week", "Which cluster hosted a training week of the ECRI project?"
                             ) == "the training week of the ECRI project"
+
+
+def test_follow_up_that_only_changes_the_year_reuses_the_previous_question() -> None:
+    asked = "How many members did Alpha Bio Cluster have in 2024?"
+    assert rewrite_follow_up("and in 2023?", history(asked), find) == (
+        "How many members did Alpha Bio Cluster have in 2023?")
+    assert rewrite_follow_up("vs 2023?", history("alpha bio cluster participants 2024"),
+                             find) == "Alpha Bio Cluster participants 2023"
+    assert rewrite_follow_up("And the year before?", history(asked), find) == (
+        "How many members did Alpha Bio Cluster have in 2023?")
+    assert rewrite_follow_up("and the year after?", history(asked), find) == (
+        "How many members did Alpha Bio Cluster have in 2025?")
+
+
+def test_year_replaces_now_or_is_added() -> None:
+    assert rewrite_follow_up("and in 2023?", history(
+        "how many members does the alpha bio cluster have now"), find) == (
+        "how many members does the Alpha Bio Cluster have in 2023")
+    assert rewrite_follow_up("And in 2022?", history("What is the budget of Alpha?"), find) == (
+        "What is the budget of Alpha Bio Cluster in 2022?")
+
+
+def test_year_before_without_a_year_keeps_the_previous_question_as_context() -> None:
+    previous = "how many members does Alpha Bio Cluster have now"
+    assert rewrite_follow_up("and the year before?", history(previous), find) == (
+        f"and the year before? (following: {previous})")
+
+
+def test_follow_up_that_asks_more_than_a_year_is_not_a_year_change() -> None:
+    previous = "Alpha Bio Cluster total income 2024"
+    assert rewrite_follow_up("and total budget for 2025?", history(previous), find) == (
+        f"and total budget for 2025? (following: {previous})")
+    question = "How many members did Beta Health Network have in 2023?"
+    assert rewrite_follow_up(question, history(previous), find) == question
+
+
+def test_flipped_superlative_reuses_the_previous_question() -> None:
+    previous = "Which cluster has the lowest fee for a small company?"
+    assert rewrite_follow_up("and the most expensive one?", history(previous), find) == (
+        "Which cluster has the most expensive fee for a small company?")
+    assert rewrite_follow_up("and which one the least?", history(
+        "which cluster depends most on public money"), find) == (
+        "which cluster depends least on public money")
+
+
+def test_plural_pronoun_becomes_the_organisations_named_before() -> None:
+    previous = "who has more members, alpha or beta (2024)"
+    assert rewrite_follow_up("what about staff in those two", history(previous), find) == (
+        "what about staff in Alpha Bio Cluster and Beta Health Network")
+    assert rewrite_follow_up("how much did that cost them", history(
+        "how did alpha reduce member churn"), find) == (
+        "how much did that cost Alpha Bio Cluster? (following: how did alpha reduce member "
+        "churn)")
+
+
+def test_pronoun_after_which_cluster_becomes_the_cluster_answered() -> None:
+    rewritten = rewrite_follow_up("And how many staff do they have?", history(
+        "Which cluster has the most members?",
+        "Beta Health Network has the most members: 120. [1]\nAlpha Bio Cluster follows. [2]"),
+        find)
+    assert rewritten == "And how many staff do Beta Health Network have?"
+    listed = history("Which cluster has the most members?",
+                     "- Alpha Bio Cluster; Beta Health Network: 120 members [1]")
+    assert rewrite_follow_up("And how many staff do they have?", listed, find).endswith(
+        "(following: Which cluster has the most members?)")
+
+
+def test_part_of_them_is_not_the_cluster() -> None:
+    previous = "How many members did Alpha Bio Cluster have at the end of 2024?"
+    rewritten = rewrite_follow_up("How many of them were large companies?", history(previous),
+                                  find)
+    assert rewritten == f"How many of them were large companies? (following: {previous})"
+
+
+def test_bot_answers_a_flipped_superlative_and_keeps_the_standalone_query(bot) -> None:
+    first = "Which cluster charges a small company the lowest fee to join?"
+    answer = bot.ask(first)
+    history_ = [{"role": "user", "content": first}, {"role": "assistant", "content": answer.text}]
+    follow_up = bot.ask("and the highest one?", history=history_)
+    assert follow_up.metadata["query"] == (
+        "Which cluster charges a small company the highest fee to join?")
+    assert "450" in follow_up.text and "Alpha" in follow_up.text
+
+
+def test_bot_asks_a_year_change_of_the_cluster_named_before(bot) -> None:
+    first = "how many members does the alpha bio cluster have now"
+    history_ = [{"role": "user", "content": first},
+                {"role": "assistant", "content": bot.ask(first).text}]
+    answer = bot.ask("and in 2023?", history=history_)
+    assert answer.metadata["query"] == "how many members does the Alpha Bio Cluster have in 2023"
+    assert bot.retrieve(answer.metadata["query"], k=1)[0].source == "alpha-profile.md"
