@@ -133,8 +133,13 @@ class Bot:
 
                 self._answerer = make_answerer(
                     self.settings, self.embeddings, chat_model=self._chat_model,
-                    find_entities=lambda text: self.search.entities.find(text))
+                    find_entities=lambda text: self.search.entities.find(text),
+                    documents=self._document)
             return self._answerer
+
+    def _document(self, source: str) -> list[Hit]:
+        """The chunks of the document ``source`` in the index in use."""
+        return [Hit(c.id, c.text, c.metadata, 0.0, 0.0) for c in self.store.chunks_of(source)]
 
     def _prepare(self, question: str, filters: dict[str, Any] | None,
                  history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:

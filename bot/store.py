@@ -366,6 +366,12 @@ class IndexStore:
                  zip(got["ids"], got["documents"], got["metadatas"], scores, strict=True)}
         return [by_id[i] for i in ids if i in by_id]
 
+    def chunks_of(self, source: str) -> list[StoredChunk]:
+        """Every chunk of the document ``source``."""
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return [StoredChunk(i, d, m or {}, 0.0)
+                for i, d, m in zip(got["ids"], got["documents"], got["metadatas"], strict=True)]
+
     def query(self, vector: Sequence[float], k: int, where: dict[str, Any] | None = None,
               allowed: Callable[[dict[str, Any]], bool] | None = None) -> list[StoredChunk]:
         """The ``k`` chunks nearest to ``vector`` (cosine similarity as score) that pass

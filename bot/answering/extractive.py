@@ -51,8 +51,9 @@ from .questions import (
     question_parts,
     question_subjects,
 )
+from .rankings import compute, with_records
 from .scoring import sentence_scorer
-from .tables import best_series, figure_near, ranked, ranking_text, table_series
+from .tables import figure_near
 from .vocabulary import (
     KIND_WORDS,
     QUESTION_WORDS,
@@ -121,9 +122,12 @@ class ExtractiveAnswerer(Answerer):
 
     def __init__(self, embed_texts: EmbedTexts, min_relevance: float = 0.25,
                  min_evidence: float | None = None, max_sentences: int = 4,
-                 window: float | None = None, cache_size: int = 20000):
+                 window: float | None = None, cache_size: int = 20000,
+                 documents: Callable[[str], list[Hit]] | None = None):
         """``min_evidence`` (the lowest score an answer may rest on) and ``window`` (how far
-        below the best a further sentence may score) default to the fitted ones."""
+        below the best a further sentence may score) default to the fitted ones;
+        ``documents`` gives the chunks of a document (its source), for tables split over
+        several chunks."""
         scorer = sentence_scorer()
         self.embed_texts = embed_texts
         self.min_relevance = min_relevance
@@ -131,6 +135,7 @@ class ExtractiveAnswerer(Answerer):
         self.max_sentences = max_sentences
         self.window = scorer.window if window is None else window
         self.cache_size = cache_size
+        self.documents = documents
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._cache_lock = threading.Lock()
 
@@ -147,7 +152,8 @@ class ExtractiveAnswerer(Answerer):
         ranking = superlative(main, query.language)
         if ranking and len(subjects) < 2:
             ranked = self._rank(main, query, hits, ranking) or (
-                None if subjects else self._rank_clusters(main, query, hits, ranking))
+                None if subjects or ranking.total
+                else self._rank_clusters(main, query, hits, ranking))
             if ranked:
                 return ranked
         # a comparison has two sides at least: one organisation's figures over the years or
@@ -189,8 +195,9 @@ class ExtractiveAnswerer(Answerer):
 
     def _rank(self, question: str, query: Query, hits: list[Hit],
               ranking: Superlative) -> Answer | None:
-        """A superlative answered from the records of a table ("the highest fee"), when a
-        table of the hits has a series of figures named like what the question asks for."""
+        """A superlative, a change or a total answered from the records of a table ("the
+        highest fee", "grew fastest", "total staff"), when a table of the hits or of their
+        documents has a series of figures named like what the question asks for."""
         analysed = self._analyse(question, query, compared=False)
         # only the tables of the organisations the question names (kept in place: the rank
         # of a hit is its citation number)
@@ -199,20 +206,18 @@ class ExtractiveAnswerer(Answerer):
                   for h in hits]
         # "What was the largest income source, and what share did it bring?": either kind
         kinds = {expected_kind(part, query.language) for part in question_parts(question)}
-        tables = table_series(usable)
-        if ranking.of_clusters:  # "which cluster ...": a series of the clusters' figures
-            clusters = {str(h.metadata.get("cluster") or "") for h in hits} - {"", "multiple"}
-            tables = [t for t in tables if 2 * sum(
-                any(about(e.label, c) or about(c, e.label) for c in clusters)
-                for e in t.entries) > len(t.entries)]
-        series = best_series(tables, analysed.terms, analysed.years,
-                             lambda value: any(holds_kind(value, kind) for kind in kinds))
-        if series is None:
+        # the other chunks of the documents found: their tables, and the abbreviations they
+        # define, may lie in chunks the search did not bring (cited after the hits)
+        records = with_records(usable, self.documents)
+        computed = compute(records, ranking, analysed.terms, analysed.years,
+                           lambda value: any(holds_kind(value, kind) for kind in kinds),
+                           query.entities[0] if len(query.entities) == 1 else None,
+                           query.language, self.documents)
+        if computed is None:
             return None
-        entries = ranked(series, ranking.highest)
-        best = _Candidate(ranking_text(series, entries, ranking.place), entries[0].hit_rank, 0)
+        best = _Candidate(computed.text, computed.hit_rank, 0)
         best.score = 1.0
-        return self._answer(best.text, hits, best)
+        return self._answer(best.text, records, best)
 
     def _rank_clusters(self, question: str, query: Query, hits: list[Hit],
                        ranking: Superlative) -> Answer | None:

