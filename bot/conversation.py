@@ -71,15 +71,16 @@ def _patterns(key: str) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(sorted(phrases, key=len, reverse=True)) + r")\b", re.I)
 
 
+#: Superlatives that are each other's opposite ("the most expensive" / "the lowest").
+_OPPOSITES = (("highest", "lowest"), ("earliest", "latest"))
+
+
 @cache
-def _superlatives() -> tuple[re.Pattern, re.Pattern]:
-    """Every lexicon's words for the highest and for the lowest, each as one pattern."""
-    found: dict[str, set[str]] = {"highest": set(), "lowest": set()}
-    for lex in lexicons().values():
-        for direction, phrases in lex.get("superlatives", {}).items():
-            found[direction].update(phrases)
-    return tuple(re.compile(r"\b(?:" + "|".join(sorted(found[d], key=len, reverse=True))
-                            + r")\b", re.I) for d in ("highest", "lowest"))
+def _superlatives(direction: str) -> re.Pattern:
+    """Every lexicon's words for ``direction`` (highest, lowest, earliest, latest)."""
+    found = {p for lex in lexicons().values()
+             for p in lex.get("superlatives", {}).get(direction, [])}
+    return re.compile(r"\b(?:" + "|".join(sorted(found, key=len, reverse=True)) + r")\b", re.I)
 
 
 @cache
@@ -211,8 +212,9 @@ def _changed_year(question: str, previous: str) -> str | None:
 def _flipped_superlative(question: str, previous: str) -> str | None:
     """``previous`` with its superlative replaced by the one of ``question``, when
     ``question`` only flips it ("and the most expensive one?" after "... the lowest fee?")."""
-    highest, lowest = _superlatives()
-    for asked, other in ((highest, lowest), (lowest, highest)):
+    pairs = [(_superlatives(a), _superlatives(b)) for pair in _OPPOSITES
+             for a, b in (pair, pair[::-1])]
+    for asked, other in pairs:
         match = asked.search(question)
         if (match and not other.search(question) and other.search(previous)
                 and not asked.search(previous) and _only_fillers(asked.sub(" ", question))):
