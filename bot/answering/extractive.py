@@ -56,6 +56,7 @@ from .scoring import sentence_scorer
 from .tables import figure_near
 from .vocabulary import (
     KIND_WORDS,
+    NUMBER_WORDS,
     QUESTION_WORDS,
     YEAR,
     Superlative,
@@ -76,6 +77,11 @@ _YEARS = re.compile(YEAR)
 #: Words that ask to compare: no fact of their own ("compare" is no "company").
 _COMPARING = re.compile(r"^(?:compar\w*|differ\w*|versus|vs|each|both|between)$", re.I)
 MAX_EMBEDDED = 60
+#: How many sentences before the one that best tells a practice may belong to its account
+#: (what was done, then its cost, then its result).
+_PRACTICE_LOOKBACK = 2
+#: A figure: digits or a number word ("two days").
+_FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
 #: A comparison's line for an organisation no retrieved passage speaks of.
 NOT_FOUND = "the sources found say nothing about this."
 
@@ -167,6 +173,10 @@ class ExtractiveAnswerer(Answerer):
         if not chosen:
             return self._abstain(reason)
         best = chosen[0]
+        if asks_practice(main, query.language):
+            chosen = self._practice(candidates, best, hits, query)
+            text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
+            return self._answer(text, hits, best)
         for part in parts[1:]:
             analysed = self._analyse(part, query, compared=False)
             extra, _ = self._best(self._score(analysed, query, hits), analysed, query)
@@ -438,6 +448,34 @@ class ExtractiveAnswerer(Answerer):
                 continue
             chosen.append(candidate)
         return chosen
+
+    def _practice(self, candidates: list[_Candidate], best: _Candidate, hits: list[Hit],
+                  query: Query) -> list[_Candidate]:
+        """A practice as its passage tells it: the sentence that says what was done (the best
+        one nearly as good as the best answer that tells an action, else the best answer) and
+        the sentences next to it in the same passage that tell what was done or give a
+        figure: what it cost, what came of it."""
+        actions = [c for c in candidates if tells_action(c.text) and c.dated
+                   and (c.about_entity or not query.entities)
+                   and c.score >= best.score - self.window]
+        anchor = max(actions, key=lambda c: c.score) if actions else best
+        units = [text for text, _ in answer_units(hits[anchor.hit_rank].text)]
+
+        def telling(text: str) -> bool:
+            return tells_action(text) or bool(_FIGURE.search(text))
+
+        start = anchor.position
+        while start > 0 and anchor.position - start < _PRACTICE_LOOKBACK and telling(
+                units[start - 1]):
+            start -= 1
+        block: list[_Candidate] = []
+        for position, text in enumerate(units[start:], start=start):
+            if len(block) >= MAX_LIST_ITEMS or (position > anchor.position and not telling(text)):
+                break
+            if not any(overlap(text, c.text) > 0.6 for c in block):
+                block.append(anchor if position == anchor.position
+                             else _Candidate(text, anchor.hit_rank, position))
+        return block
 
     @staticmethod
     def _per_cluster(candidates: list[_Candidate],

@@ -1,0 +1,65 @@
+"""Practice questions ("How did X ...?", "X's scheme: cost and result?") are answered with what
+was done, what it cost and what came of it, from the organisation asked about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot import Bot, Settings
+
+ZETA = """\
+# Zeta Food Cluster – engagement practices 2024
+
+## Practice: check-in calls
+Problem. In 2022 and 2023 the cluster lost about one member in eleven every year. Most
+leavers had simply not heard from the cluster.
+What was done. From January 2024 every member receives two phone calls a year from a named
+staff member, one in February and one in September.
+Cost. About 0.3 FTE of staff time, roughly EUR 16,000 a year.
+Result. Member churn fell from 9% in 2023 to 4% in 2024.
+
+## Membership
+The cluster had 97 members at the end of 2024.
+"""
+
+ETA = """\
+# Eta Wood Cluster – annual report 2024
+
+## Breakfast meetings
+Sawmill owners did not come to evening seminars. In 2024 the cluster moved its meetings to
+members' sites at 7:30 in the morning: the Sawmill Breakfasts.
+Cost: EUR 6,500 for twelve breakfasts. Result: average attendance of 28 people.
+"""
+
+
+@pytest.fixture(scope="module")
+def practices(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Bot:
+    root = tmp_path_factory.mktemp("practices")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "zeta-practices.md").write_text(ZETA, encoding="utf-8")
+    (corpus / "eta-report.md").write_text(ETA, encoding="utf-8")
+    bot = Bot(Settings.from_env(env={}, corpus_dir=corpus, index_dir=root / "index"), embeddings)
+    bot.index()
+    return bot
+
+
+def test_a_practice_is_told_with_what_was_done_its_cost_and_result(practices: Bot) -> None:
+    answer = practices.ask("how did zeta food cluster reduce member churn?")
+    assert not answer.abstained
+    assert "phone calls" in answer.text
+    assert "16,000" in answer.text and "4%" in answer.text
+    assert "6,500" not in answer.text  # another cluster's practice is not mixed in
+
+
+def test_a_named_practice_asked_for_cost_and_result(practices: Bot) -> None:
+    answer = practices.ask("eta sawmill breakfasts - cost and result?")
+    assert "6,500" in answer.text and "28" in answer.text
+    assert "16,000" not in answer.text
+
+
+def test_what_did_not_work_is_a_practice_question(practices: Bot, tmp_path: Path) -> None:
+    answer = practices.ask("what did eta try that didn't work with sawmill owners?")
+    assert not answer.abstained and "evening seminars" in answer.text
