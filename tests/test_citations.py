@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from bot.answering.attribution import Attribution
 from bot.answering.citations import (
     CitationStream,
     check_citations,
@@ -141,6 +142,72 @@ def test_a_sentence_that_asks_the_reader_to_act_is_dropped_whatever_it_cites() -
     assert [s.reason for s in report.unsupported] == ["no citation"]  # not an instruction
 
 
+#: A question about Alpha; source 3 is about Gamma and names Alpha.
+ABOUT_ALPHA = Attribution(asked=("Alpha Bio Cluster",), others=("Minalogic",),
+                          organisations={1: "Alpha Bio Cluster", 2: "Beta Health Network",
+                                         3: "Gamma Medtech Cluster"})
+WITH_GAMMA = {**SOURCES, 3: "Gamma Medtech Cluster newsletter\nGamma and the Alpha Bio Cluster "
+                            "ran a joint export mission to Boston in 2023."}
+NAMES_WITH_GAMMA = {**NAMES, 3: "Gamma Medtech Cluster newsletter"}
+
+
+def test_a_sentence_from_another_organisations_source_is_dropped() -> None:
+    report = check_citations(
+        "The Alpha Bio Cluster was founded in 2005 in Graz [1]. Members meet in six working "
+        "groups [2]. Sponsorship brought 60,000 euros [2].", WITH_GAMMA, names=NAMES_WITH_GAMMA,
+        attribution=ABOUT_ALPHA)
+    assert report.text == "The Alpha Bio Cluster was founded in 2005 in Graz. [1]"
+    assert [s.reason for s in report.unsupported] == [
+        "cites only sources about Beta Health Network, not about Alpha Bio Cluster"] * 2
+    assert report.passed
+    # without the attribution, both are supported by what Beta's source says
+    assert check_citations("Members meet in six working groups [2].", WITH_GAMMA,
+                           names=NAMES_WITH_GAMMA).passed
+
+
+def test_a_sentence_naming_the_asked_organisation_keeps_its_source() -> None:
+    kept = "The Alpha Bio Cluster ran a joint export mission to Boston in 2023 with Gamma [3]."
+    report = check_citations(kept, WITH_GAMMA, names=NAMES_WITH_GAMMA, attribution=ABOUT_ALPHA)
+    assert report.passed and report.unsupported == []
+    report = check_citations("A joint export mission went to Boston in 2023 [3].", WITH_GAMMA,
+                             names=NAMES_WITH_GAMMA, attribution=ABOUT_ALPHA)
+    assert not report.passed
+    assert report.unsupported[0].reason == (
+        "cites only sources about Gamma Medtech Cluster, not about Alpha Bio Cluster")
+    # a source about no single organisation, or one of several cited about Alpha, is no reason
+    mixed = Attribution(asked=("Alpha Bio Cluster",), organisations={1: "Alpha Bio Cluster"})
+    assert check_citations("Members meet in six working groups [2].", SOURCES, names=NAMES,
+                           attribution=mixed).passed
+    assert check_citations("Members meet in six working groups [1][2].", SOURCES, names=NAMES,
+                           attribution=ABOUT_ALPHA).passed
+
+
+def test_a_question_asking_which_clusters_may_be_answered_by_others() -> None:
+    across = Attribution(asked=ABOUT_ALPHA.asked, organisations=ABOUT_ALPHA.organisations,
+                         strict=False)
+    report = check("Members meet in six working groups [2].", attribution=across)
+    assert report.passed and report.unsupported == []
+
+
+def test_saying_the_sources_hold_nothing_on_an_asked_organisation_is_kept() -> None:
+    report = check("The Alpha Bio Cluster has 120 member organisations [1]. The indexed "
+                   "documents say nothing about Minalogic.", attribution=ABOUT_ALPHA)
+    assert report.text == ("The Alpha Bio Cluster has 120 member organisations. [1] "
+                           "The indexed documents say nothing about Minalogic.")
+    assert report.passed and not report.says_nothing
+    # it borrows no citation, cites nothing, and only names an organisation asked about
+    report = check("The sources do not mention Minalogic [2]. Members meet in six working "
+                   "groups of the Alpha Bio Cluster [1][2].", attribution=ABOUT_ALPHA)
+    assert report.text.startswith("The sources do not mention Minalogic. Members")
+    assert report.sentences[0].cited == [] and report.sentences[0].supported
+    report = check("The sources say nothing about Alpha Bio Cluster fees.", attribution=ABOUT_ALPHA)
+    assert report.says_nothing and not report.passed
+    for text in ("The sources say nothing about Delta.",  # not asked about
+                 "The sources say nothing about Minalogic, which has 400 members."):  # a figure
+        report = check(text, attribution=ABOUT_ALPHA)
+        assert report.text == "" and report.unsupported[0].reason == "no citation"
+
+
 REPLIES = [
     "The Alpha Bio Cluster was founded in 2005 in Graz [1]. Its members meet in six working "
     "groups [2].",
@@ -151,13 +218,19 @@ REPLIES = [
     "Alpha was founded in 2007 in Graz [1]. Sponsorship brought 60,000 euros. [2] [1]\n\n\n"
     "Members meet in six working groups [1, 2]. Prof. Dr. Smith said it is the best [1].\n",
     "Sure! Hospitals sponsor Beta [2]. It was founded in 2005 [1-2]\n\nThe end.",
+    "The indexed documents say nothing about Minalogic. Members meet in six working groups [2]. "
+    "The Alpha Bio Cluster has 120 member organisations [1].",
+    "- Alpha Bio Cluster: founded in 2005 [1]\n- Minalogic: the sources say nothing about it "
+    "[2]\n- Beta: Members meet in six working groups [2]",
 ]
 
 
 @pytest.mark.parametrize("reply", REPLIES)
 @pytest.mark.parametrize("step", ["word", "character"])
-def test_a_streamed_reply_shows_exactly_the_checked_text(reply: str, step: str) -> None:
-    stream = CitationStream(SOURCES, names=NAMES)
+@pytest.mark.parametrize("attribution", [None, ABOUT_ALPHA], ids=["plain", "about-alpha"])
+def test_a_streamed_reply_shows_exactly_the_checked_text(reply: str, step: str,
+                                                         attribution) -> None:
+    stream = CitationStream(SOURCES, names=NAMES, attribution=attribution)
     pieces = re.findall(r"\S+\s*|\s+", reply) if step == "word" else list(reply)
     so_far, shown = "", []
     for piece in pieces:
@@ -165,7 +238,7 @@ def test_a_streamed_reply_shows_exactly_the_checked_text(reply: str, step: str) 
         shown.append(stream.update(so_far))
         assert "".join(shown) == stream.report.text
     shown.append(stream.update(so_far, final=True))
-    whole = check(reply)
+    whole = check(reply, attribution=attribution)
     assert "".join(shown) == stream.report.text == whole.text
     assert [c.text for c in stream.report.sentences] == [c.text for c in whole.sentences]
     assert stream.report.removed_markers == whole.removed_markers

@@ -12,7 +12,10 @@
   meaning is close to a sentence of the cited sources).
 
 A sentence that addresses an assistant or asks the reader to act (``bot.injection``) is dropped
-whatever it cites. Unsupported sentences are dropped. The answer passes when at least one
+whatever it cites. With an ``Attribution`` (``attribution.py``), a sentence that cites only
+sources about other organisations than the question names, and names none of those, is dropped;
+a sentence that says the sources hold nothing on an organisation the question names is kept
+without a citation. Unsupported sentences are dropped. The answer passes when at least one
 supported sentence remains; the report says what was removed and why.
 
 ``CitationStream`` checks a reply while it is generated: a sentence is released once it is
@@ -31,6 +34,7 @@ import numpy as np
 
 from ..injection import is_instruction
 from ..text import content_words, split_sentences
+from .attribution import Attribution
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -82,6 +86,12 @@ class CitationReport:
     def passed(self) -> bool:
         """Whether at least one cited, supported sentence remains."""
         return bool(self.supported) and bool(MARKER.search(self.text))
+
+    @property
+    def says_nothing(self) -> bool:
+        """Whether the sentences kept only say that the sources hold nothing on the
+        organisations asked about."""
+        return bool(self.supported) and not any(s.cited for s in self.supported)
 
     def summary(self) -> str:
         """One line on what failed, for ``Answer.metadata["fallback"]``."""
@@ -161,6 +171,7 @@ class _Sentence:
     def __init__(self, body: str, markers: list[int]):
         self.body, self.markers = body, markers
         self.borrowed = False
+        self.nothing = False  # it says the sources hold nothing on an organisation asked about
         self.dangling: list[int] = []  # markers removed because their source does not exist
 
 
@@ -182,11 +193,12 @@ def _split(line: str) -> tuple[str, list[_Sentence]]:
 
 
 class _SourceIndex:
-    """Numbers, word stems and (lazily) sentence vectors of each source."""
+    """Numbers, word stems, organisations and (lazily) sentence vectors of each source."""
 
     def __init__(self, sources: Mapping[int, str], names: Mapping[int, str],
-                 embed_texts: EmbedTexts | None):
+                 embed_texts: EmbedTexts | None, attribution: Attribution):
         self.texts = dict(sources)
+        self.attribution = attribution
         self.names = {n: _stems(names.get(n, "")) for n in self.texts}
         self.numbers = {n: numbers_in(t, words=True) for n, t in self.texts.items()}
         self.stems = {n: _stems(t) for n, t in self.texts.items()}
@@ -212,6 +224,7 @@ def _unit(vectors: Sequence[Sequence[float]]) -> np.ndarray:
 
 def check_citations(text: str, sources: Mapping[int, str], *,
                     names: Mapping[int, str] | None = None,
+                    attribution: Attribution | None = None,
                     embed_texts: EmbedTexts | None = None, min_overlap: float = 0.5,
                     min_similarity: float = 0.6,
                     min_overlap_with_meaning: float = 0.25) -> CitationReport:
@@ -222,10 +235,12 @@ def check_citations(text: str, sources: Mapping[int, str], *,
     do and ``embed_texts`` finds a sentence of the cited sources with cosine similarity
     ``min_similarity`` or more. ``names`` (number → the title and cluster of the source) holds
     words that are no evidence: "Delta is the best cluster [1]" is not supported by a source
-    about Delta unless the source says "best". Returns the text with bad markers and
+    about Delta unless the source says "best". ``attribution`` says which organisations the
+    question names and which one each source is about. Returns the text with bad markers and
     unsupported sentences removed.
     """
-    stream = CitationStream(sources, names=names, embed_texts=embed_texts,
+    stream = CitationStream(sources, names=names, attribution=attribution,
+                            embed_texts=embed_texts,
                             min_overlap=min_overlap, min_similarity=min_similarity,
                             min_overlap_with_meaning=min_overlap_with_meaning)
     stream.update(text, final=True)
@@ -240,9 +255,11 @@ class CitationStream:
     returned, joined, are ``report.text``."""
 
     def __init__(self, sources: Mapping[int, str], *, names: Mapping[int, str] | None = None,
-                 embed_texts: EmbedTexts | None = None, min_overlap: float = 0.5,
-                 min_similarity: float = 0.6, min_overlap_with_meaning: float = 0.25):
-        self.index = _SourceIndex(sources, names or {}, embed_texts)
+                 attribution: Attribution | None = None, embed_texts: EmbedTexts | None = None,
+                 min_overlap: float = 0.5, min_similarity: float = 0.6,
+                 min_overlap_with_meaning: float = 0.25):
+        self.index = _SourceIndex(sources, names or {}, embed_texts,
+                                  attribution or Attribution())
         self.limits = (min_overlap, min_similarity, min_overlap_with_meaning)
         self.report = CitationReport(text="")
         self._line = 0  # lines of the reply finished
@@ -273,10 +290,11 @@ class CitationStream:
                 return
             sentences = sentences[:-1]
         todo = sentences[self._released:]
-        for sentence in todo:  # drop markers to no source
+        for sentence in todo:  # drop markers to no source; "nothing on X" cites nothing
+            sentence.nothing = self.index.attribution.says_nothing_on(sentence.body)
             sentence.dangling = [n for n in sentence.markers if n not in self.index.texts]
             sentence.markers = [n for n in dict.fromkeys(sentence.markers)
-                                if n in self.index.texts]
+                                if n in self.index.texts and not sentence.nothing]
         if not complete:  # uncited sentences wait for the citation they borrow
             cited = [i for i, sentence in enumerate(todo) if sentence.markers]
             todo = todo[:cited[-1] + 1] if cited else []
@@ -290,7 +308,7 @@ class CitationStream:
         for sentence in reversed(todo):  # uncited sentences borrow the next citation
             if sentence.markers:
                 following = sentence.markers
-            elif following:
+            elif following and not sentence.nothing:
                 sentence.markers, sentence.borrowed = following, True
         kept = []
         for sentence in todo:
@@ -315,7 +333,7 @@ def _render(kept: list[_Sentence]) -> list[str]:
     rendered = []
     for i, sentence in enumerate(kept):
         following = kept[i + 1].markers if i + 1 < len(kept) else None
-        if sentence.borrowed and following == sentence.markers:
+        if (sentence.borrowed and following == sentence.markers) or not sentence.markers:
             rendered.append(sentence.body)
         else:
             rendered.append(sentence.body + " " + "".join(f"[{n}]" for n in sentence.markers))
@@ -327,12 +345,17 @@ def _check(sentence: _Sentence, index: _SourceIndex, min_overlap: float,
     body, cited = sentence.body, sentence.markers
     if is_instruction(body):
         return SentenceCheck(body, cited, False, "addresses an assistant or asks the reader to act")
+    if sentence.nothing:
+        return SentenceCheck(body, [], True, "", 1.0)
     if not cited:
         if sentence.dangling:
             reason = f"cites only sources that do not exist: {_cite(sentence.dangling)}"
         else:
             reason = "no citation" if states_facts(body) else "no citation (filler)"
         return SentenceCheck(body, [], False, reason)
+    elsewhere = index.attribution.misattributed(body, cited)
+    if elsewhere:
+        return SentenceCheck(body, cited, False, elsewhere)
     known_numbers = set().union(*(index.numbers[n] for n in cited))
     missing = [r for r in number_readings(body) if not r & known_numbers]
     if missing:

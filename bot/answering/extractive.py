@@ -151,7 +151,7 @@ class ExtractiveAnswerer(Answerer):
         if not hits or max(h.similarity for h in hits) < self.min_relevance:
             return self._abstain("no passage is close to the question")
         main = question.split(" (following:")[0]
-        absent = self._absent(query, hits)
+        absent = self.absent(query, hits)
         if absent:
             return absent
         subjects = (query.entities + query.others) or named_phrases(main)
@@ -186,7 +186,7 @@ class ExtractiveAnswerer(Answerer):
         text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
         return self._answer(text, hits, best)
 
-    def _absent(self, query: Query, hits: list[Hit]) -> Answer | None:
+    def absent(self, query: Query, hits: list[Hit]) -> Answer | None:
         """An abstention that says what the documents hold, when the question names only
         organisations (or other names) that no retrieved passage mentions."""
         if query.entities or not query.unknown:
