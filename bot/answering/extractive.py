@@ -60,6 +60,7 @@ from .vocabulary import (
     QUESTION_WORDS,
     YEAR,
     Superlative,
+    asks_failure,
     asks_for_clusters,
     asks_practice,
     concept_group,
@@ -69,6 +70,7 @@ from .vocabulary import (
     superlative,
     synonym_group,
     tells_action,
+    tells_failure,
 )
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
@@ -80,6 +82,9 @@ MAX_EMBEDDED = 60
 #: How many sentences before the one that best tells a practice may belong to its account
 #: (what was done, then its cost, then its result).
 _PRACTICE_LOOKBACK = 2
+#: A line of a passage that heads what follows ("Slide 9 – Targets 2025"): a few words, no
+#: list item, no label ("Result: ..."), no sentence.
+_HEADING = re.compile(r"^(?![-*•]\s)(?:[^\s:]+\s+){0,7}[^\s:]*[^\s.!?:;,)\]]$")
 #: A figure: digits or a number word ("two days").
 _FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
 #: A comparison's line for an organisation no retrieved passage speaks of.
@@ -174,7 +179,7 @@ class ExtractiveAnswerer(Answerer):
             return self._abstain(reason)
         best = chosen[0]
         if asks_practice(main, query.language):
-            chosen = self._practice(candidates, best, hits, query)
+            chosen = self._practice(main, candidates, best, hits, query)
             text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
             return self._answer(text, hits, best)
         for part in parts[1:]:
@@ -449,20 +454,26 @@ class ExtractiveAnswerer(Answerer):
             chosen.append(candidate)
         return chosen
 
-    def _practice(self, candidates: list[_Candidate], best: _Candidate, hits: list[Hit],
-                  query: Query) -> list[_Candidate]:
+    def _practice(self, question: str, candidates: list[_Candidate], best: _Candidate,
+                  hits: list[Hit], query: Query) -> list[_Candidate]:
         """A practice as its passage tells it: the sentence that says what was done (the best
         one nearly as good as the best answer that tells an action, else the best answer) and
         the sentences next to it in the same passage that tell what was done or give a
         figure: what it cost, what came of it."""
-        actions = [c for c in candidates if tells_action(c.text) and c.dated
+        # what did not work is told by failure words, in the sentence or the question it
+        # answers ("Q: What did not work?")
+        failing = asks_failure(question, query.language)
+        tells = tells_failure if failing else tells_action
+        # failure words are rare enough to pick the sentence on their own; action words
+        # need the sentence to be nearly as good an answer as the best
+        actions = [c for c in candidates if tells(f"{c.text} {c.context}") and c.dated
                    and (c.about_entity or not query.entities)
-                   and c.score >= best.score - self.window]
+                   and (failing or c.score >= best.score - self.window)]
         anchor = max(actions, key=lambda c: c.score) if actions else best
         units = [text for text, _ in answer_units(hits[anchor.hit_rank].text)]
 
         def telling(text: str) -> bool:
-            return tells_action(text) or bool(_FIGURE.search(text))
+            return tells(text) or bool(_FIGURE.search(text))
 
         start = anchor.position
         while start > 0 and anchor.position - start < _PRACTICE_LOOKBACK and telling(
@@ -470,7 +481,8 @@ class ExtractiveAnswerer(Answerer):
             start -= 1
         block: list[_Candidate] = []
         for position, text in enumerate(units[start:], start=start):
-            if len(block) >= MAX_LIST_ITEMS or (position > anchor.position and not telling(text)):
+            if len(block) >= MAX_LIST_ITEMS or (position > anchor.position and (
+                    not telling(text) or _HEADING.match(text))):
                 break
             if not any(overlap(text, c.text) > 0.6 for c in block):
                 block.append(anchor if position == anchor.position

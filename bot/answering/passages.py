@@ -39,10 +39,12 @@ def answer_units(chunk_text: str) -> list[tuple[str, str]]:
     introduces it ("At that point the platform: gathered 690 ..."), and the whole short list is
     a piece too; a table row whose cells belong to different columns (``Founded | Bioib: 2010 |
     bioPmed: 2009``) gives one piece per cell, labelled with the row's name. A sentence with a
-    pronoun depends on the sentence before it.
+    pronoun depends on the sentence before it; the sentences after a question (an interview's
+    "Q: What did not work?") depend on it, and the question itself is no piece.
     """
     lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
     units: list[tuple[str, str]] = []
+    asked = ""  # the question the sentences answer, in an interview or a FAQ
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -65,7 +67,11 @@ def answer_units(chunk_text: str) -> list[tuple[str, str]]:
             continue
         previous = ""
         for sentence in split_sentences(line):
-            units.append((sentence, previous if _PRONOUN.search(sentence) else ""))
+            if sentence.rstrip(" \"'’”").endswith("?"):  # a question is no answer: its context
+                asked = sentence
+                continue
+            context = previous if _PRONOUN.search(sentence) else ""
+            units.append((sentence, f"{asked} {context}".strip()))
             previous = sentence
     return [(text, context) for text, context in units
             if len(text) >= 12 and len(text.split()) >= 3

@@ -216,6 +216,22 @@ def _asks(key: str, question: str, language: str) -> bool:
     return any(rule.search(question) for rule in _question_rules(key, language))
 
 
+def asks_failure(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``question`` asks what did not work ("What failed at X?")."""
+    return _asks("asks_failure", question, language)
+
+
+@cache
+def _failures() -> re.Pattern:
+    return re.compile(rf"\b(?:{_alternatives('failure_words')})\b", re.I)
+
+
+def tells_failure(text: str) -> bool:
+    """Whether ``text`` tells that something did not work ("stopped in June", "attendance
+    collapsed"), with the failure words of every language."""
+    return bool(_failures().search(text))
+
+
 @cache
 def _actions() -> re.Pattern:
     return re.compile(rf"\b(?:{_alternatives('action_words')})\b", re.I)
