@@ -29,7 +29,7 @@ from ..retrieval import (
     named_phrases,
 )
 from ..text import content_words
-from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons
+from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons, thresholds
 from .passages import (
     about,
     answer_units,
@@ -143,6 +143,10 @@ class ExtractiveAnswerer(Answerer):
         if absent:
             return absent
         subjects = (query.entities + query.others) or named_phrases(main)
+        bounded = None if len(subjects) == 1 else thresholds.passing(
+            self._scoring(), main, query, hits)
+        if bounded:
+            return bounded
         ranking = superlative(main, query.language)
         if ranking and len(subjects) < 2:
             ranked = self._rank(main, query, hits, ranking) or (
@@ -238,7 +242,7 @@ class ExtractiveAnswerer(Answerer):
     def _scoring(self) -> comparisons.Scoring:
         """This answerer's reading of questions and hits, for the comparisons."""
         return comparisons.Scoring(self._analyse, self._score, self._best, self._answer,
-                                   self._abstain, self.min_evidence)
+                                   self._abstain, self.min_evidence, self.documents)
 
     def _answer(self, text: str, hits: list[Hit], best: _Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
