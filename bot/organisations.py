@@ -7,8 +7,9 @@ figures cannot be kept apart from other organisations'. Here an organisation's n
 capitalised words closed by a word such as "Cluster" or "Netzwerk" (or opened by one, in the
 languages that put it first: "Pôle Ligéria Agro"); these words are per language in the lexicons
 (``organisation_heads``). A document is about the organisation its title names; without a name
-in the title, about the one its text names more often than all others together; about
-``multiple`` when it names several evenly.
+in the title, about the one its text names more often than all others together (twice at
+least, or once in a signature when it names no other); about ``multiple`` when it names
+several evenly.
 """
 
 from __future__ import annotations
@@ -91,9 +92,20 @@ def document_organisation(title: str, text: str, language: str) -> str | None:
     if not mentions:
         return None
     top, count = mentions.most_common(1)[0]
-    if count >= 2 and count > sum(mentions.values()) - count:
+    # named twice and more than all others together; or the only one named, in a signature
+    # or a letterhead (a letter names its organisation once)
+    if (count >= 2 or (len(mentions) == 1 and _signed(text, top, language))) and (
+            count > sum(mentions.values()) - count):
         return next(n for n in names if fold(n) == top)
     return MULTIPLE if len(mentions) > 1 else None
+
+
+def _signed(text: str, name: str, language: str) -> bool:
+    """Whether ``text`` names ``name`` (folded) on a short line that is no sentence: a
+    signature ("Managing Director, Moncayo Hydrogen Cluster") or a letterhead."""
+    return any(len(line.split()) <= 8 and not line.rstrip().endswith((".", "!", "?", ":"))
+               and name in {fold(n) for n in organisation_names(line, language)}
+               for line in text.splitlines())
 
 
 def spellings(names: Iterable[str | None]) -> dict[str, str]:

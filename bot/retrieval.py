@@ -316,13 +316,23 @@ def name_span(text: str, name: str) -> tuple[int, int] | None:
     match = re.search(re.escape(name), text, re.I)
     if match:
         return match.span()
-    spots = [m.span() for w in content_words(name) if w not in GENERIC_NAME_WORDS
-             for m in [re.search(rf"\b{re.escape(w)}\b", text, re.I)] if m]
+    distinctive = [w for w in content_words(name) if w not in GENERIC_NAME_WORDS]
+    spots = sorted((m.span(), i) for i, w in enumerate(distinctive)
+                   for m in re.finditer(rf"\b{re.escape(w)}\b", text, re.I))
     if not spots:
         return None
-    end = min(spots)[1]
+    # runs of the name's words written together ("boyne valley"); the longest, then the one
+    # with the name's first word ("tirreno", not the "agrifood" of "agrifood clusters")
+    runs: list[list[tuple[tuple[int, int], int]]] = []
+    for spot in spots:
+        if runs and not text[runs[-1][-1][0][1]:spot[0][0]].strip():
+            runs[-1].append(spot)
+        else:
+            runs.append([spot])
+    run = max(runs, key=lambda r: (len(r), any(i == 0 for _, i in r), -r[0][0][0]))
+    end = run[-1][0][1]
     tail = re.match(r"(?:\s+[A-Z][\w'’-]*)*", text[end:])
-    return min(spots)[0], end + (tail.end() if tail else 0)
+    return run[0][0][0], end + (tail.end() if tail else 0)
 
 
 _JOINER_BEFORE = re.compile(r"(?:\s*,)?\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b"

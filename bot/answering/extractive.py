@@ -27,16 +27,14 @@ from ..retrieval import (
     comparative_terms,
     is_comparison,
     named_phrases,
-    subject_question,
 )
 from ..text import content_words
-from . import ABSTAIN_TEXT, Answer, Answerer, Source
+from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons, thresholds
 from .passages import (
     MAX_LIST_ITEMS,
     about,
     answer_units,
     belongs,
-    cluster_of,
     counts,
     flagged_sources,
     holds_kind,
@@ -53,7 +51,6 @@ from .questions import (
 )
 from .rankings import compute, with_records
 from .scoring import sentence_scorer
-from .tables import figure_near
 from .vocabulary import (
     KIND_WORDS,
     NUMBER_WORDS,
@@ -87,8 +84,6 @@ _PRACTICE_LOOKBACK = 2
 _HEADING = re.compile(r"^(?![-*•]\s)(?:[^\s:]+\s+){0,7}[^\s:]*[^\s.!?:;,)\]]$")
 #: A figure: digits or a number word ("two days").
 _FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
-#: A comparison's line for an organisation no retrieved passage speaks of.
-NOT_FOUND = "the sources found say nothing about this."
 
 
 @dataclass
@@ -160,17 +155,21 @@ class ExtractiveAnswerer(Answerer):
         if absent:
             return absent
         subjects = (query.entities + query.others) or named_phrases(main)
+        bounded = None if len(subjects) == 1 else thresholds.passing(
+            self._scoring(), main, query, hits)
+        if bounded:
+            return bounded
         ranking = superlative(main, query.language)
         if ranking and len(subjects) < 2:
             ranked = self._rank(main, query, hits, ranking) or (
                 None if subjects or ranking.total
-                else self._rank_clusters(main, query, hits, ranking))
+                else comparisons.rank_clusters(self._scoring(), main, query, hits, ranking))
             if ranked:
                 return ranked
         # a comparison has two sides at least: one organisation's figures over the years or
         # against a target are answered like any other question about it
         if len(subjects) != 1 and is_comparison(main, [query.name_of(s) for s in subjects]):
-            return self._compare(question, query, hits, subjects)
+            return comparisons.compare(self._scoring(), question, query, hits, subjects)
         parts = question_parts(main)
         first = self._analyse(question if len(parts) == 1 else parts[0], query, compared=False)
         candidates = self._score(first, query, hits)
@@ -234,73 +233,6 @@ class ExtractiveAnswerer(Answerer):
         best.score = 1.0
         return self._answer(best.text, records, best)
 
-    def _rank_clusters(self, question: str, query: Query, hits: list[Hit],
-                       ranking: Superlative) -> Answer | None:
-        """"Which cluster has the most ...?": the best sentence of each cluster found that
-        states the fact asked, ranked by its figure, a line per cluster."""
-        analysed = self._analyse(question, query, compared=True)
-        if analysed.kind not in ("count", "percent", "money"):
-            return None
-        candidates = [c for c in self._score(analysed, query, hits)
-                      if c.typed and c.dated and c.has_attribute and c.score >= self.min_evidence]
-        figures: dict[str, tuple[float, _Candidate]] = {}
-        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            cluster = str(hits[candidate.hit_rank].metadata.get("cluster") or "")
-            number = figure_near(candidate.text, analysed.terms, analysed.kind == "percent")
-            if cluster and cluster != "multiple" and number is not None:
-                figures.setdefault(cluster, (number, candidate))
-        if len(figures) < 2:
-            return None
-        order = sorted(figures.items(), key=lambda item: item[1][0], reverse=ranking.highest)
-        text = "\n".join(f"- {cluster}: {c.text} [{c.hit_rank + 1}]"
-                         for cluster, (_, c) in order[:MAX_LIST_ITEMS])
-        return self._answer(text, hits, max((c for _, c in figures.values()),
-                                            key=lambda c: c.score))
-
-    def _compare(self, question: str, query: Query, hits: list[Hit],
-                 subjects: list[str]) -> Answer:
-        """A line per organisation compared, each with its best sentence of the kind asked:
-        the question is asked of each organisation it names in turn."""
-        if len(subjects) < 2:
-            return self._compare_found(question, query, hits)
-        main = question.split(" (following:")[0]
-        context = question[len(main):]
-        subjects = subjects[:4]
-        names = [query.name_of(s) for s in subjects]
-        lines: list[tuple[str, _Candidate | None]] = []
-        for subject, name in zip(subjects, names, strict=True):
-            single_text = subject_question(main, name, names) + context
-            single = replace(query, text=single_text, comparison=False, compares=False, others=[],
-                             entities=[subject] if subject in query.entities else [])
-            analysed = self._analyse(single_text, single, compared=True)
-            others = [n for n in names if n != name]
-            candidates = [c for c in self._score(analysed, single, hits)
-                          if belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
-            chosen, _ = self._best(candidates, analysed, single)
-            lines.append((name, chosen[0] if chosen else None))
-        answered = [c for _, c in lines if c is not None]
-        if not answered:
-            return self._abstain("no passage states what is asked for any of "
-                                 f"{', '.join(names)}")
-        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" if c else
-                         f"- {name}: {NOT_FOUND}" for name, c in lines)
-        return self._answer(text, hits, max(answered, key=lambda c: c.score))
-
-    def _compare_found(self, question: str, query: Query, hits: list[Hit]) -> Answer:
-        """A comparison that names no two organisations: a line per cluster found."""
-        analysed = self._analyse(question, query, compared=True)
-        candidates = [c for c in self._score(analysed, query, hits) if c.dated]
-        if analysed.kind and any(c.typed for c in candidates):
-            candidates = [c for c in candidates if c.typed]
-        if not candidates:
-            return self._abstain("no passage states what is asked for")
-        best = max(candidates, key=lambda c: c.score)
-        if best.score < self.min_evidence:
-            return self._abstain(f"best evidence {best.score:.2f} is under {self.min_evidence}")
-        lines = self._per_cluster(candidates, hits)
-        text = "\n".join(f"- {name}: {c.text} [{c.hit_rank + 1}]" for name, c in lines)
-        return self._answer(text, hits, best)
-
     def _best(self, candidates: list[_Candidate], question: _Question,
               query: Query) -> tuple[list[_Candidate], str]:
         """The best candidate that passes every check, or none and the reason."""
@@ -322,6 +254,11 @@ class ExtractiveAnswerer(Answerer):
         if best.score < self.min_evidence and not practice:
             return [], f"best evidence {best.score:.2f} is under {self.min_evidence}"
         return [best], ""
+
+    def _scoring(self) -> comparisons.Scoring:
+        """This answerer's reading of questions and hits, for the comparisons."""
+        return comparisons.Scoring(self._analyse, self._score, self._best, self._answer,
+                                   self._abstain, self.min_evidence, self.documents)
 
     def _answer(self, text: str, hits: list[Hit], best: _Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
@@ -488,13 +425,3 @@ class ExtractiveAnswerer(Answerer):
                 block.append(anchor if position == anchor.position
                              else _Candidate(text, anchor.hit_rank, position))
         return block
-
-    @staticmethod
-    def _per_cluster(candidates: list[_Candidate],
-                     hits: list[Hit]) -> list[tuple[str, _Candidate]]:
-        """The best sentence of each cluster found (four at most), labelled with the cluster."""
-        best: dict[str, _Candidate] = {}
-        for candidate in sorted(candidates, key=lambda c: c.score, reverse=True):
-            best.setdefault(cluster_of(hits[candidate.hit_rank]), candidate)
-        return list(best.items())[:4]
-

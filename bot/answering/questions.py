@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from ..language import DEFAULT_LANGUAGE
 from ..retrieval import GENERIC_NAME_WORDS, QUESTION_PART, named_phrases
 from ..text import STOPWORDS, content_words, words
-from .vocabulary import QUESTION_WORDS, counted_rule, expected_kind, stem
+from .vocabulary import QUESTION_WORDS, comparative, counted_rule, expected_kind, stem
 
 #: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
 #: projects" compares shares, "which has more members" counts.
@@ -59,11 +59,14 @@ def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | No
 
 def compared_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The kind of fact a comparison turns on: its question's kind, or the one its wording
-    implies ("which depends more on ..." compares shares)."""
+    implies ("which depends more on ..." compares shares); the "who" of "who has more ...?"
+    asks which side, not for a person: a comparative with no other kind compares figures."""
     for kind, rule in _COMPARED_KIND:
         if rule.search(question):
             return kind
-    return expected_kind(question, language)
+    kind = expected_kind(question, language)
+    asks_more = comparative(question, language) is not None
+    return "count" if asks_more and kind in (None, "person") else kind
 
 
 def question_parts(question: str) -> list[str]:

@@ -241,3 +241,29 @@ def tells_action(text: str) -> bool:
     """Whether ``text`` tells what was done ("The cluster introduced ...", "Wir luden ..."),
     with the action words of every language."""
     return bool(_actions().search(text))
+
+
+@cache
+def _comparative_rules(language: str) -> tuple[tuple[bool, re.Pattern], ...]:
+    codes = dict.fromkeys([language, DEFAULT_LANGUAGE])
+    return tuple((direction == "higher", _pattern(words_)) for code in codes
+                 for direction, words_ in lexicon(code).get("comparatives", {}).items())
+
+
+def comparative(question: str, language: str = DEFAULT_LANGUAGE) -> bool | None:
+    """Whether ``question`` asks which side has the higher (True) or the lower (False)
+    figure ("who has more members, A or B?"); None when it asks neither."""
+    found = _comparatives(question, language)
+    return min(found)[1] if found else None
+
+
+def comparative_words(question: str, language: str = DEFAULT_LANGUAGE) -> frozenset[str]:
+    """The stems of the words of ``question`` that ask which side has more: they name no
+    figure."""
+    return frozenset(stem(w) for _, _, phrase in _comparatives(question, language)
+                     for w in phrase.split())
+
+
+def _comparatives(question: str, language: str) -> list[tuple[int, bool, str]]:
+    return sorted((m.start(), higher, m.group(0)) for higher, rule in
+                  _comparative_rules(language) for m in rule.finditer(question))
