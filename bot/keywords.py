@@ -19,6 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
 from .language import DEFAULT_LANGUAGE, languages, stopwords
 from .text import words
 
@@ -75,6 +78,10 @@ def query_tokens(query: str, query_languages: list[str]) -> list[str]:
     return list(found)
 
 
+#: A word this long may hold two typos and still be the word.
+LONG_WORD = 8
+
+
 @dataclass
 class KeywordHit:
     """A chunk found by keywords, with its BM25 score and metadata."""
@@ -99,6 +106,7 @@ class KeywordIndex:
         self._groups: tuple[list[dict[str, Any]], np.ndarray] | None = None
         self._masks: OrderedDict[Any, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._vocabulary: list[str] | None = None
 
     def _metadata_groups(self) -> tuple[list[dict[str, Any]], np.ndarray]:
         """The distinct metadata of the rows and, for each row, the number of its group (the
@@ -237,6 +245,20 @@ class KeywordIndex:
         top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         top = top[np.argsort(-scores[top], kind="stable")]
         return [(self.ids[i], float(scores[i])) for i in top]
+
+    def knows(self, word: str, language: str = DEFAULT_LANGUAGE) -> bool:
+        """Whether the indexed text holds ``word`` (a token of it as stemmed in ``language`` or
+        in any language of the chunks), or a word one typo from it (two in a long word)."""
+        tokens = set(query_tokens(word, list(dict.fromkeys([language, *self.languages]))))
+        vocabulary = self.bm25.vocab_dict
+        if not tokens or tokens & vocabulary.keys():
+            return True
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = list(vocabulary)
+        limit = 1 if len(word) < LONG_WORD else 2
+        return any(process.extractOne(token, self._vocabulary, scorer=OSA.distance,
+                                      score_cutoff=limit) for token in tokens)
 
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None,

@@ -426,6 +426,8 @@ class Retriever:
         others, unknown = ([name for name in other_names(question, entities, written, language,
                                                          single_words)
                             if not self.entities.find(name)] for single_words in (False, True))
+        named = {w for name in unknown for w in words(fold(name))}
+        unknown += [w for w in self._unheard_of(question, language) if fold(w) not in named]
         names = [written.get(e, e) for e in entities] + others
         from .answering.vocabulary import superlative  # the answering package imports this one
 
@@ -434,6 +436,27 @@ class Retriever:
         compares = is_comparison(question, names)
         return Query(question, self.embeddings.embed_query(question), entities, across, written,
                      others if compares else [], compares, language, unknown, ranks)
+
+    def _unheard_of(self, question: str, language: str) -> list[str]:
+        """The words of ``question`` that are in no dictionary of its language and not in the
+        indexed text, not even with a typo: names of organisations the index does not know,
+        however they are written ("how many members does minalogic have")."""
+        keywords = self.store.keywords
+        if keywords is None:
+            return []
+        from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+        found = []
+        for word in content_words(question):
+            if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or self.entities.find(word):
+                continue
+            try:
+                in_dictionary = zipf_frequency(word, language) > 0
+            except LookupError:  # a language wordfreq has no list for
+                continue
+            if not in_dictionary and not keywords.knows(word, language):
+                found.append(word)
+        return found
 
     def _dense_weight(self, query: Query) -> float:
         """The dense ranking's weight: lower for a question in another language than the

@@ -322,3 +322,21 @@ def test_an_index_without_documents_says_so(tmp_path, embeddings) -> None:
     with pytest.raises(EmptyIndex, match="holds no document") as raised:
         bot.ask("What does a small company pay?")
     assert isinstance(raised.value, IndexNotFound) and raised.value.exit_code == 4
+
+
+@pytest.mark.parametrize("question", ["how many members does minalogic have",
+                                      "What annual fee does Minalogic charge a small company?"])
+def test_an_organisation_the_index_does_not_know_is_said_to_be_absent(bot: Bot,
+                                                                       question: str) -> None:
+    """A name in no dictionary and not in the indexed text, in capitals or not, is an
+    organisation the documents say nothing about: no other cluster's figures are given."""
+    answer = bot.ask(question)
+    assert answer.abstained
+    assert answer.text.startswith("The indexed documents say nothing about")
+    assert "inalogic" in answer.text and "450" not in answer.text
+
+
+def test_a_typo_or_a_dictionary_word_is_no_unknown_name(bot: Bot) -> None:
+    query = bot.search.prepare("how many memebrs does the alpha bio clustr have")
+    assert query.entities == ["Alpha Bio Cluster"] and query.unknown == []
+    assert bot.search.prepare("what salary does a small company pay").unknown == []
