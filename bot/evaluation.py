@@ -167,7 +167,9 @@ NO_ORGANISATION = {"", "multiple", "several", "various", "mixed", "all", "none",
 #: A run of citation markers and the text before it.
 _CITED = re.compile(r"(?P<text>.*?)(?P<markers>(?:\s*\[\d{1,3}\])+)")
 #: The label of a list line, as in a comparison: "- BioM: ...".
-_LABEL = re.compile(r"^\s*[-*•]\s+([^:\[\]]{1,80}):")
+#: The label an answer line opens with ("- BioM: ...", "Sava Valley MedTech Cluster,
+#: Membership fees 2025: ..."): whom, and from which document, the line speaks of.
+_LABEL = re.compile(r"^\s*(?:[-*•]\s+)?([^:\[\]]{1,160}):\s")
 #: Words that do not end a sentence: a piece ending with one was cut short.
 FUNCTION_WORDS = frozenset("""
     a an the of to in into on onto at by for from with without within via per than as
@@ -305,18 +307,21 @@ def wrong_organisation_statements(answer: str, organisations: list[str],
                                   source_clusters: dict[int, str | None]) -> list[str]:
     """The statements of ``answer`` with a figure (a digit) cited from a source whose document
     is about another organisation than ``organisations``. A statement that names one of them
-    (or whose comparison line is labelled with it) does not count; nor do sources about no
-    single organisation. Each statement is returned with the clusters of its wrong sources."""
+    (or whose comparison line is labelled with one of them alone) does not count; nor do
+    sources about no single organisation. A line's label (the organisation and document it
+    quotes) is no statement. Each statement is returned with the clusters of its wrong
+    sources."""
     if not organisations:
         return []
     wrong: list[str] = []
     for line in answer.splitlines():
         label = _LABEL.match(line)
-        for text, markers in _cited_pieces(line):
+        for text, markers in _cited_pieces(line[label.end():] if label else line):
             if not re.search(r"\d", text):
                 continue
-            named = [text] + ([label.group(1)] if label else [])
-            if any(_mentions(part, name) for part in named for name in organisations):
+            if any(_mentions(text, name) for name in organisations) or (
+                    label and any(set() < _distinctive(label.group(1)) <= _distinctive(name)
+                                  for name in organisations)):
                 continue
             others = sorted({str(cluster) for n in re.findall(r"\d+", markers)
                              if (cluster := source_clusters.get(int(n)))

@@ -7,6 +7,8 @@ import re
 import pytest
 
 from bot import Bot
+from bot.answering.attribution import attributed, document_label
+from bot.retrieval import Hit
 
 
 @pytest.mark.parametrize(
@@ -340,3 +342,31 @@ def test_a_typo_or_a_dictionary_word_is_no_unknown_name(bot: Bot) -> None:
     query = bot.search.prepare("how many memebrs does the alpha bio clustr have")
     assert query.entities == ["Alpha Bio Cluster"] and query.unknown == []
     assert bot.search.prepare("what salary does a small company pay").unknown == []
+
+
+def test_every_answer_line_names_its_organisation_and_document(bot: Bot) -> None:
+    answer = bot.ask("When was the Beta Health Network founded?")
+    assert answer.text.startswith("Beta Health Network profile: ")
+    assert "2011" in answer.text
+
+
+@pytest.mark.parametrize(("cluster", "title", "label"), [
+    ("Aurora Photonics Cluster", "Aurora Photonics Cluster – General Assembly 2025",
+     "Aurora Photonics Cluster, General Assembly 2025"),
+    ("BioM", "BioM receives the Gold Label", "BioM receives the Gold Label"),
+    ("Helgeland Ocean Cluster", "Interview with the cluster manager",
+     "Helgeland Ocean Cluster, Interview with the cluster manager"),
+    ("multiple", "ClusterMirror peer benchmark 2024", "ClusterMirror peer benchmark 2024"),
+])
+def test_document_labels(cluster: str, title: str, label: str) -> None:
+    hit = Hit("id", "text", {"cluster": cluster, "title": title, "source": "x.md"}, 1.0, 1.0)
+    assert document_label(hit) == label
+
+
+def test_statements_of_several_documents_are_listed_a_line_each() -> None:
+    hits = [Hit(str(n), "t", {"cluster": c, "title": f"{c} – Annual report", "source": "x"},
+                1.0, 1.0) for n, c in enumerate(["Alpha Bio Cluster", "Beta Health Network"])]
+    assert attributed([("A has 120 members.", 1), ("It was founded in 2005.", 1),
+                       ("B has 85 members.", 2)], hits) == (
+        "- Alpha Bio Cluster, Annual report: A has 120 members. [1] It was founded in 2005. [1]\n"
+        "- Beta Health Network, Annual report: B has 85 members. [2]")

@@ -174,9 +174,15 @@ def test_wrong_organisation_finds_figures_cited_from_another_organisation() -> N
               "- Fjordheim: founded in 2008 [1], 58 members in 2024 [2]\n"
               "- Sava: 46 members [2][1]")
     r = answered("w1", answer, [FJORDHEIM])
+    # a line's label names the document it quotes: it is no statement, and a document title
+    # that mentions the organisation asked does not make another's figure its own
+    labelled = answered("w2", "Visit to the Fjordheim Health Cluster, notes 2025: The trip "
+                        "cost EUR 6,300. [2]", [FJORDHEIM])
+    assert labelled.wrong_organisation == [
+        "The trip cost EUR 6,300. [2] (from Baltic Amber Biotech Cluster)"]
     assert r.wrong_organisation == [
         "The fee is EUR 900 a year. [2] (from Baltic Amber Biotech Cluster)",
-        "- Sava: 46 members [2][1] (from Baltic Amber Biotech Cluster)"]
+        "46 members [2][1] (from Baltic Amber Biotech Cluster)"]
     right = answered("w2", "Fjordheim Health Cluster members number 120. [1]", [FJORDHEIM])
     abstained = answered("w3", "The fee is EUR 900 a year. [2]", [FJORDHEIM], abstained=True)
     nobody = answered("w4", "The fee is EUR 900 a year. [2]", [])

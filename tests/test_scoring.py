@@ -41,4 +41,4 @@ def test_a_sentence_holding_the_kind_asked_outranks_one_without(bot) -> None:
     answer = bot.answerer.answer("How many people are in the team of the Alpha Bio Cluster?",
                                  bot.search.prepare("How many people are in the team of the "
                                                     "Alpha Bio Cluster?"), [hit])
-    assert answer.text.startswith("The Alpha Bio Cluster has 12 people")
+    assert answer.text.startswith("Alpha Bio Cluster: The Alpha Bio Cluster has 12 people")

@@ -11,7 +11,8 @@ says which organisation each retrieved document is about (its ``cluster``, unles
   the question names ("The indexed documents say nothing about Delta.").
 
 ``question_analysis`` writes the same findings into the prompt, so the model is told the rule
-the check applies.
+the check applies. ``attributed`` writes an extractive answer the same way: each line names the
+organisation and the document its sentences come from.
 """
 
 from __future__ import annotations
@@ -126,3 +127,34 @@ def question_analysis(query: Query | None, attribution: Attribution,
     if query.entities and not attribution.strict:
         lines.append("it asks which clusters: sources about other organisations may answer it")
     return "\n".join(f"- {line}" for line in lines)
+
+
+def document_label(hit: Hit) -> str:
+    """How an answer line names where it comes from: the organisation and the document, as in
+    "Sava Valley MedTech Cluster, Membership fees 2025" (the title without the organisation's
+    name), or the document alone when it is about no one organisation."""
+    organisation = organisation_of(hit)
+    title = " ".join(str(hit.metadata.get("title") or "").split()).replace(":", " –")
+    if not organisation:
+        return title or hit.source
+    opening = re.match(rf"{re.escape(organisation)}(?:\s*\([^()]{{1,20}}\))?\s*[–—|,-]\s*",
+                       title, re.I)
+    if opening:  # "Aurora Photonics Cluster – General Assembly 2025"
+        return f"{organisation}, {title[opening.end():]}"
+    if about(title, organisation):  # "BioM receives the Gold Label"
+        return title
+    return f"{organisation}, {title}" if title else organisation
+
+
+def attributed(statements: Sequence[tuple[str, int]], hits: Sequence[Hit]) -> str:
+    """An answer from ``statements`` (text, number of its source): the statements of one
+    document on one line behind its ``document_label``, a line per document in the order
+    first cited; several lines are listed."""
+    lines: dict[str, list[str]] = {}
+    for text, n in statements:
+        label = document_label(hits[n - 1])
+        lines.setdefault(label, []).append(f"{text} [{n}]")
+    if len(lines) == 1:
+        label, cited = next(iter(lines.items()))
+        return f"{label}: {' '.join(cited)}"
+    return "\n".join(f"- {label}: {' '.join(cited)}" for label, cited in lines.items())

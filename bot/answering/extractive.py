@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from ..chunking import HEADING_SEPARATOR
 from ..organisations import MULTIPLE
 from ..retrieval import (
     Hit,
@@ -28,8 +29,9 @@ from ..retrieval import (
     is_comparison,
     named_phrases,
 )
-from ..text import content_words
+from ..text import content_words, fold
 from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons, thresholds
+from .attribution import attributed
 from .passages import (
     MAX_LIST_ITEMS,
     about,
@@ -84,6 +86,16 @@ _PRACTICE_LOOKBACK = 2
 _HEADING = re.compile(r"^(?![-*•]\s)(?:[^\s:]+\s+){0,7}[^\s:]*[^\s.!?:;,)\]]$")
 #: A figure: digits or a number word ("two days").
 _FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
+
+
+def _quotable(hit: Hit) -> list[tuple[int, tuple[str, str]]]:
+    """The numbered pieces of a hit's chunk an answer may quote: not the document's title or
+    a section heading the chunk repeats, unless the chunk holds nothing else."""
+    units = list(enumerate(answer_units(hit.text)))
+    path = str(hit.metadata.get("heading_path") or "").split(HEADING_SEPARATOR)
+    headings = {fold(h.strip(" .:")) for h in (hit.metadata.get("title") or "", *path) if h}
+    kept = [(n, unit) for n, unit in units if fold(unit[0].strip(" .:")) not in headings]
+    return kept or units
 
 
 @dataclass
@@ -179,16 +191,14 @@ class ExtractiveAnswerer(Answerer):
         best = chosen[0]
         if asks_practice(main, query.language):
             chosen = self._practice(main, candidates, best, hits, query)
-            text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
-            return self._answer(text, hits, best)
+            return self._answer(self._attributed(chosen, hits), hits, best)
         for part in parts[1:]:
             analysed = self._analyse(part, query, compared=False)
             extra, _ = self._best(self._score(analysed, query, hits), analysed, query)
             chosen += [c for c in extra[:1] if c.text not in {o.text for o in chosen}]
         if len(parts) == 1:
             chosen = self._select(candidates, best, chosen, hits, first.across)
-        text = " ".join(f"{c.text} [{c.hit_rank + 1}]" for c in chosen)
-        return self._answer(text, hits, best)
+        return self._answer(self._attributed(chosen, hits), hits, best)
 
     def absent(self, query: Query, hits: list[Hit]) -> Answer | None:
         """An abstention that says what the documents hold, when the question names only
@@ -260,6 +270,12 @@ class ExtractiveAnswerer(Answerer):
         return comparisons.Scoring(self._analyse, self._score, self._best, self._answer,
                                    self._abstain, self.min_evidence, self.documents)
 
+    @staticmethod
+    def _attributed(chosen: list[_Candidate], hits: list[Hit]) -> str:
+        """The chosen sentences, each line naming the organisation and document they are
+        from."""
+        return attributed([(c.text, c.hit_rank + 1) for c in chosen], hits)
+
     def _answer(self, text: str, hits: list[Hit], best: _Candidate) -> Answer:
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         return Answer(text, False, sources, {
@@ -320,7 +336,7 @@ class ExtractiveAnswerer(Answerer):
         """Every quotable piece of the hits, with its features and score for ``question``."""
         candidates = [_Candidate(text, rank, position, context)
                       for rank, hit in enumerate(hits)
-                      for position, (text, context) in enumerate(answer_units(hit.text))]
+                      for position, (text, context) in _quotable(hit)]
         if not candidates:
             return []
         contexts = [stems(f"{c.text} {c.context} {hits[c.hit_rank].metadata.get('section', '')}")
