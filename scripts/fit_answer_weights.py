@@ -11,10 +11,12 @@ abstention where there is no answer); of pairs equally right, the more cautious 
 ``min_evidence``).
 Writes ``bot/answering/weights.json``.
 
-Run from the repository root, with indexes built as the README's evaluation section says:
+Run from the repository root, with indexes built as the README's evaluation section says (a
+set without splits, such as a blind set once measured, is used whole):
 
     .venv/bin/python scripts/fit_answer_weights.py \\
-        eval/questions.jsonl=/tmp/own-index eval/multilingual/questions.jsonl=/tmp/mixed-index
+        eval/questions.jsonl=/tmp/own-index eval/multilingual/questions.jsonl=/tmp/mixed-index \\
+        eval/blind-c/questions.jsonl=/tmp/bc-index eval/blind-d/questions.jsonl=/tmp/bd-index
 """
 
 from __future__ import annotations
@@ -63,13 +65,19 @@ def right(results: list) -> float:
     return sum(map(bool, good)) / max(1, len(good))
 
 
+def _development(questions: list) -> list:
+    """The dev split of a set that has one; a set without splits (a blind set measured and
+    turned into development material) is development material whole."""
+    return select_split(questions, "dev") if any(q.split for q in questions) else questions
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("sets", nargs="+", help="SET=INDEX pairs (question set, its index)")
     args = parser.parse_args()
     pairs = [(Path(s), Path(i)) for s, i in (pair.split("=", 1) for pair in args.sets)]
     bots = {index: Bot(Settings.from_env(index_dir=index)) for _, index in pairs}
-    sets = [(select_split(load_questions(s), "dev"), bots[i]) for s, i in pairs]
+    sets = [(_development(load_questions(s)), bots[i]) for s, i in pairs]
     x, y = [], []
     for questions, bot in sets:
         features, labels = rows(bot, questions)
