@@ -21,6 +21,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from ..chunking import HEADING_SEPARATOR
+from ..keywords import TEXT_LANGUAGE
+from ..language import DEFAULT_LANGUAGE
 from ..organisations import MULTIPLE
 from ..retrieval import (
     Hit,
@@ -86,6 +88,11 @@ _PRACTICE_LOOKBACK = 2
 _HEADING = re.compile(r"^(?![-*•]\s)(?:[^\s:]+\s+){0,7}[^\s:]*[^\s.!?:;,)\]]$")
 #: A figure: digits or a number word ("two days").
 _FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
+
+
+def _language_of(hit: Hit) -> str:
+    """The language of a hit's text."""
+    return str(hit.metadata.get(TEXT_LANGUAGE) or hit.metadata.get("language") or DEFAULT_LANGUAGE)
 
 
 def _quotable(hit: Hit) -> list[tuple[int, tuple[str, str]]]:
@@ -361,6 +368,7 @@ class ExtractiveAnswerer(Answerer):
                   hit: Hit) -> None:
         """Set the checks and the score of one candidate."""
         text, kind = candidate.text, question.kind
+        language = _language_of(hit)
         context = stems(f"{text} {candidate.context} {hit.metadata.get('section', '')}")
         candidate.similarity = similarity
         candidate.has_attribute = not question.wanted or bool(question.wanted & context)
@@ -384,7 +392,7 @@ class ExtractiveAnswerer(Answerer):
             "kind_held": float(kind is not None and candidate.typed),
             "kind_missing": float(kind is not None and not candidate.typed),
             "counts": float(kind == "count" and counts(text, question.wanted)),
-            "practice_action": float(question.practice and tells_action(text)),
+            "practice_action": float(question.practice and tells_action(text, language)),
         }
         candidate.score = sentence_scorer().score(candidate.features)
 
@@ -419,14 +427,16 @@ class ExtractiveAnswerer(Answerer):
         tells = tells_failure if failing else tells_action
         # failure words are rare enough to pick the sentence on their own; action words
         # need the sentence to be nearly as good an answer as the best
-        actions = [c for c in candidates if tells(f"{c.text} {c.context}") and c.dated
+        actions = [c for c in candidates
+                   if tells(f"{c.text} {c.context}", _language_of(hits[c.hit_rank])) and c.dated
                    and (c.about_entity or not query.entities)
                    and (failing or c.score >= best.score - self.window)]
         anchor = max(actions, key=lambda c: c.score) if actions else best
         units = [text for text, _ in answer_units(hits[anchor.hit_rank].text)]
+        language = _language_of(hits[anchor.hit_rank])
 
         def telling(text: str) -> bool:
-            return tells(text) or bool(_FIGURE.search(text))
+            return tells(text, language) or bool(_FIGURE.search(text))
 
         start = anchor.position
         while start > 0 and anchor.position - start < _PRACTICE_LOOKBACK and telling(

@@ -222,25 +222,23 @@ def asks_failure(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
 
 
 @cache
-def _failures() -> re.Pattern:
-    return re.compile(rf"\b(?:{_alternatives('failure_words')})\b", re.I)
+def _told(key: str, language: str) -> re.Pattern:
+    """The ``key`` words of ``language`` (English's where it has none) as one pattern."""
+    words_ = lexicon(language).get(key) or lexicon(DEFAULT_LANGUAGE).get(key, [])
+    return re.compile(rf"\b(?:{'|'.join(words_)})\b", re.I)
 
 
-def tells_failure(text: str) -> bool:
-    """Whether ``text`` tells that something did not work ("stopped in June", "attendance
-    collapsed"), with the failure words of every language."""
-    return bool(_failures().search(text))
+def tells_failure(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``text``, written in ``language``, tells that something did not work ("stopped
+    in June", "attendance collapsed")."""
+    return bool(_told("failure_words", language).search(text))
 
 
-@cache
-def _actions() -> re.Pattern:
-    return re.compile(rf"\b(?:{_alternatives('action_words')})\b", re.I)
-
-
-def tells_action(text: str) -> bool:
-    """Whether ``text`` tells what was done ("The cluster introduced ...", "Wir luden ..."),
-    with the action words of every language."""
-    return bool(_actions().search(text))
+def tells_action(text: str, language: str = DEFAULT_LANGUAGE) -> bool:
+    """Whether ``text``, written in ``language``, tells what was done ("The cluster
+    introduced ...", "Wir luden ..."). A language's words are not another's: the French
+    "organis..." would find the English noun "organisation"."""
+    return bool(_told("action_words", language).search(text))
 
 
 @cache
