@@ -33,6 +33,8 @@ METADATA_KEYS = ("cluster", "country", "year", "type", "topics", "illustrative",
 SIDECAR_SUFFIX = ".meta.yaml"
 #: Characters of a document read to detect its language.
 LANGUAGE_SAMPLE_CHARS = 20_000
+#: How much of a document's opening, and of its end, is read for the organisation it is about.
+ORGANISATION_SAMPLE_CHARS = 20_000
 IGNORE_FILE = ".clusterbotignore"
 
 log = logging.getLogger(__name__)
@@ -615,8 +617,7 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
     if "language" not in metadata:  # front matter or a sidecar may say; else the text tells
         metadata["language"] = detect(" ".join(b.text for b in blocks)[:LANGUAGE_SAMPLE_CHARS])
     if "cluster" not in metadata:  # most documents do not say: their title or text tells
-        cluster = document_organisation(title, "\n".join(b.text for b in blocks),
-                                        metadata["language"])
+        cluster = document_organisation(title, _opening_and_end(blocks), metadata["language"])
         if cluster:
             metadata["cluster"] = cluster
     return Document(
@@ -625,6 +626,27 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
         blocks=blocks,
         metadata=metadata,
     )
+
+
+def _opening_and_end(blocks: list[Block]) -> str:
+    """The text a document says whom it is about in: its opening (title page, first
+    paragraphs) and its end (a letter's signature), ``ORGANISATION_SAMPLE_CHARS`` of each; a
+    long report is not copied whole."""
+    opening: list[str] = []
+    size = 0
+    for block in blocks:
+        if size >= ORGANISATION_SAMPLE_CHARS:
+            break
+        opening.append(block.text)
+        size += len(block.text)
+    ending: list[str] = []
+    size = 0
+    for block in reversed(blocks[len(opening):]):
+        if size >= ORGANISATION_SAMPLE_CHARS:
+            break
+        ending.append(block.text)
+        size += len(block.text)
+    return "\n".join([*opening, *reversed(ending)])
 
 
 def file_hash(data: bytes) -> str:
