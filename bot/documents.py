@@ -16,7 +16,7 @@ import hashlib
 import logging
 import re
 import zipfile
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -632,21 +632,21 @@ def _opening_and_end(blocks: list[Block]) -> str:
     """The text a document says whom it is about in: its opening (title page, first
     paragraphs) and its end (a letter's signature), ``ORGANISATION_SAMPLE_CHARS`` of each; a
     long report is not copied whole."""
-    opening: list[str] = []
+    opening = _first_texts(blocks)
+    ending = _first_texts(reversed(blocks[len(opening):]))
+    return "\n".join([*opening, *reversed(ending)])
+
+
+def _first_texts(blocks: Iterable[Block]) -> list[str]:
+    """The texts of ``blocks``, in order, until they hold ``ORGANISATION_SAMPLE_CHARS``."""
+    texts: list[str] = []
     size = 0
     for block in blocks:
         if size >= ORGANISATION_SAMPLE_CHARS:
             break
-        opening.append(block.text)
+        texts.append(block.text)
         size += len(block.text)
-    ending: list[str] = []
-    size = 0
-    for block in reversed(blocks[len(opening):]):
-        if size >= ORGANISATION_SAMPLE_CHARS:
-            break
-        ending.append(block.text)
-        size += len(block.text)
-    return "\n".join([*opening, *reversed(ending)])
+    return texts
 
 
 def file_hash(data: bytes) -> str:
