@@ -19,7 +19,7 @@ import pytest
 from bot import Bot, Settings
 from bot.answering import Answer, passages
 from bot.answering.factory import make_answerer
-from bot.answering.llm import SYSTEM_PROMPT
+from bot.answering.prompts import SYSTEM_PROMPT
 from bot.documents import iter_corpus, load_document
 from bot.injection import WEIGHTS_FILE, default_scorer, is_instruction
 from bot.text import split_sentences

@@ -13,7 +13,8 @@ from langchain_core.messages import AIMessage, HumanMessage
 from bot import Bot, Settings
 from bot.answering import ABSTAIN_TEXT, Answer
 from bot.answering.factory import make_answerer, make_chat_model
-from bot.answering.llm import LLMAnswerer, format_sources
+from bot.answering.llm import LLMAnswerer
+from bot.answering.prompts import format_sources
 from bot.conversation import rewrite_follow_up
 from bot.errors import ConfigError
 from bot.retrieval import Hit
