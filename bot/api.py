@@ -16,11 +16,11 @@ from typing import Any
 
 from .answering import Answer, Answerer
 from .config import Settings
-from .conversation import rewrite_follow_up
 from .errors import ConfigError, EmptyIndex, IndexDamaged
 from .health import HealthReport, inspect_index, repair_index
 from .indexing import IndexReport, Progress, sync_index
-from .retrieval import Hit, Query, Retriever, metadata_filter
+from .question import Question
+from .retrieval import Hit, Retriever, metadata_filter
 from .store import FileRecord, IndexStore, current_generation
 
 Message = dict[str, str]
@@ -133,7 +133,7 @@ class Bot:
 
                 self._answerer = make_answerer(
                     self.settings, self.embeddings, chat_model=self._chat_model,
-                    find_entities=lambda text: self.search.entities.find(text),
+                    find_entities=lambda text: self.search.analyser.entities.find(text),
                     documents=self._document)
             return self._answerer
 
@@ -141,41 +141,39 @@ class Bot:
         """The chunks of the document ``source`` in the index in use."""
         return [Hit(c.id, c.text, c.metadata, 0.0, 0.0) for c in self.store.chunks_of(source)]
 
+    def analyse(self, question: str, history: list[Message] | None = None) -> Question:
+        """``question`` read once (``bot.question``): made standalone using the conversation
+        ``history`` (by the LLM backend's rewriter, if it has one), then analysed."""
+        rewrite = getattr(self.answerer, "rewrite", None)
+        return self.search.analyser.analyse(
+            question, history, rewrite and (lambda q, h: rewrite(q, h, self.settings.max_turns)),
+            self.settings.max_turns)
+
     def _prepare(self, question: str, filters: dict[str, Any] | None,
-                 history: list[Message] | None, k: int | None) -> tuple[str, Query, list[Hit]]:
+                 history: list[Message] | None, k: int | None) -> tuple[Question, list[Hit]]:
         check_request(question, filters, history, k, self.settings.max_k)
         question = " ".join(question.split())
         if not question:
             raise ConfigError("the question is empty: type a question")
         if self.store.count() == 0:
             raise EmptyIndex(str(self.settings.index_dir), str(self.settings.corpus_dir))
-        standalone = self.rewrite(question, history)
         from chromadb.errors import ChromaError
 
         try:
-            return standalone, *self._search(standalone, filters, k)
+            return self._search(question, history, filters, k)
         except ChromaError:  # the index was reopened under this search: once more on the new one
             with self._lock:
                 self._opened_state = None
         try:
-            return standalone, *self._search(standalone, filters, k)
+            return self._search(question, history, filters, k)
         except ChromaError as exc:
             raise IndexDamaged(str(self.settings.index_dir), "the vector store cannot be "
                                f"searched: {exc.__class__.__name__}: {exc}") from exc
 
-    def _search(self, standalone: str, filters: dict[str, Any] | None,
-                k: int | None) -> tuple[Query, list[Hit]]:
-        retriever = self.search
-        query = retriever.prepare(standalone)
-        return query, retriever.search(query, k or self.settings.top_k, filters)
-
-    def rewrite(self, question: str, history: list[Message] | None) -> str:
-        """``question`` made standalone using the conversation ``history``."""
-        rewriter = getattr(self.answerer, "rewrite", None)
-        if rewriter is not None:
-            return rewriter(question, history, self.settings.max_turns)
-        return rewrite_follow_up(question, history, self.search.entities.find,
-                                 self.settings.max_turns)
+    def _search(self, question: str, history: list[Message] | None,
+                filters: dict[str, Any] | None, k: int | None) -> tuple[Question, list[Hit]]:
+        analysed = self.analyse(question, history)
+        return analysed, self.search.search(analysed, k or self.settings.top_k, filters)
 
     def ask(self, question: str, filters: dict[str, Any] | None = None,
             history: list[Message] | None = None, k: int | None = None) -> Answer:
@@ -185,10 +183,10 @@ class Bot:
         questions are rewritten into standalone ones before retrieval.
         """
         started = perf_counter()
-        standalone, query, hits = self._prepare(question, filters, history, k)
+        analysed, hits = self._prepare(question, filters, history, k)
         answer = (self._no_match(filters) if not hits and self._matches_nothing(filters)
-                  else self.answerer.answer(standalone, query, hits, history))
-        answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+                  else self.answerer.answer(analysed, hits, history))
+        answer.metadata.update(query=analysed.text, seconds=round(perf_counter() - started, 3))
         return answer
 
     def stream(self, question: str, history: list[Message] | None = None,
@@ -196,16 +194,18 @@ class Bot:
                k: int | None = None) -> Iterator[str | Answer]:
         """Yield the answer's text in pieces as it is produced, then the final ``Answer``."""
         started = perf_counter()
-        standalone, query, hits = self._prepare(question, filters, history, k)
+        analysed, hits = self._prepare(question, filters, history, k)
         if not hits and self._matches_nothing(filters):
             answer = self._no_match(filters)
-            answer.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+            answer.metadata.update(query=analysed.text,
+                                   seconds=round(perf_counter() - started, 3))
             yield answer.text
             yield answer
             return
-        for item in self.answerer.stream(standalone, query, hits, history):
+        for item in self.answerer.stream(analysed, hits, history):
             if isinstance(item, Answer):
-                item.metadata.update(query=standalone, seconds=round(perf_counter() - started, 3))
+                item.metadata.update(query=analysed.text,
+                                     seconds=round(perf_counter() - started, 3))
             yield item
 
     def _matches_nothing(self, filters: dict[str, Any] | None) -> bool:

@@ -29,8 +29,8 @@ from statistics import mean
 from time import perf_counter
 from typing import Any
 
-from . import retrieval
 from .errors import ConfigError
+from .question import names as question_names
 from .store import FileRecord
 from .text import fold
 
@@ -183,7 +183,7 @@ _CUT_END = re.compile(r"[,;\-‐–—(\[{]$")
 #: Words too common in organisation names to tell one from another (the bot's own list and the
 #: words that make no organisation name). The evaluation keeps its own name patterns, apart from
 #: the bot's, so that it does not share their faults.
-GENERIC_NAME_WORDS = retrieval.GENERIC_NAME_WORDS | retrieval.NAME_NOISE
+GENERIC_NAME_WORDS = question_names.GENERIC_NAME_WORDS | question_names.NAME_NOISE
 _UPPER = "A-ZÀ-ÖØ-Þ"
 #: A name: a word with a second capital or a digit ("BioM", "CE4BIG") or capitalised words,
 #: possibly joined by "of", "for", "de", "the" ("Council of European BioRegions").

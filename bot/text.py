@@ -86,3 +86,30 @@ def split_sentences(text: str) -> list[str]:
         start = match.end()
     sentences.append(text[start:].strip())
     return [s for s in sentences if s]
+
+
+#: A year between 1800 and 2099.
+YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
+#: A number as written: "1,800", "1.750", "3,2", "27", with thin or plain spaces between groups.
+NUMBER = re.compile(r"[-−]?\d[\d.,\u202f\u00a0 ]*")
+_GROUPED = re.compile(r"\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+")
+
+
+def parse_number(value: str, years: bool = False) -> float | None:
+    """The first number written in ``value``: "EUR 1,800" → 1800, "1.750" → 1750,
+    "3,2 FTE" → 3.2, "27%" → 27; None when it states none (a year alone is no figure, unless
+    ``years``: then a value that is a year alone is that year, and any other none)."""
+    if years:
+        return float(value) if re.fullmatch(YEAR, value.strip()) else None
+    match = NUMBER.search(value)
+    if not match or re.fullmatch(YEAR, match.group(0).strip()):
+        return None
+    text = match.group(0).strip(" .,\u202f\u00a0")
+    if _GROUPED.fullmatch(text):
+        text = re.sub(r"[.,\u202f\u00a0 ]", "", text)
+    else:
+        text = text.replace(" ", "").replace(",", ".")
+    try:
+        return float(text.replace("−", "-"))
+    except ValueError:
+        return None

@@ -47,9 +47,8 @@ def rows(bot: Bot, questions: list) -> tuple[list[dict[str, float]], list[int]]:
     for q in questions:
         if q.follows:  # follow-ups are made standalone by the conversation stage first
             continue
-        _, query, hits = bot._prepare(q.question, None, None, None)
-        analysed = answerer._analyse(q.question, query, compared=False)
-        for candidate in answerer._score(analysed, query, hits):
+        analysed, hits = bot._prepare(q.question, None, None, None)
+        for candidate in answerer._score(analysed.parts[0], hits):
             source = hits[candidate.hit_rank].source
             states = (source in q.expected_sources and bool(q.key_facts)
                       and facts_present(candidate.text, q.key_facts))

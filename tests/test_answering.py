@@ -85,18 +85,18 @@ def test_langchain_retriever(bot: Bot) -> None:
 # ---------------------------------------------------------------- general rules, unit tests
 
 from bot.answering.passages import answer_units  # noqa: E402
-from bot.answering.questions import (  # noqa: E402
-    asked_attribute,
-    compared_kind,
-    question_parts,
-)
-from bot.answering.vocabulary import expected_kind  # noqa: E402
-from bot.retrieval import (  # noqa: E402
+from bot.question.names import (  # noqa: E402
     is_comparison,
     named_phrases,
     other_names,
     subject_question,
 )
+from bot.question.parts import (  # noqa: E402
+    asked_attribute,
+    compared_kind,
+    question_parts,
+)
+from bot.question.vocabulary import expected_kind  # noqa: E402
 from bot.text import words  # noqa: E402
 
 
@@ -131,7 +131,7 @@ def test_expected_kind_reads_the_question_in_its_language(question: str, languag
 
 
 def test_each_language_words_a_fact_in_several_ways() -> None:
-    from bot.answering.vocabulary import stem, synonym_group
+    from bot.question.vocabulary import stem, synonym_group
 
     assert stem("fundado") in synonym_group("fundó")  # "se fundó en 2010"
     assert stem("recettes") in synonym_group("ressources")
@@ -339,9 +339,9 @@ def test_an_organisation_the_index_does_not_know_is_said_to_be_absent(bot: Bot,
 
 
 def test_a_typo_or_a_dictionary_word_is_no_unknown_name(bot: Bot) -> None:
-    query = bot.search.prepare("how many memebrs does the alpha bio clustr have")
+    query = bot.analyse("how many memebrs does the alpha bio clustr have")
     assert query.entities == ["Alpha Bio Cluster"] and query.unknown == []
-    assert bot.search.prepare("what salary does a small company pay").unknown == []
+    assert bot.analyse("what salary does a small company pay").unknown == []
 
 
 def test_every_answer_line_names_its_organisation_and_document(bot: Bot) -> None:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from bot import Bot, Settings
-from bot.answering.thresholds import threshold
-from bot.answering.vocabulary import comparative, comparative_words, stem
 from bot.organisations import document_organisation
-from bot.retrieval import is_comparison, name_span
+from bot.question.bounds import threshold
+from bot.question.names import is_comparison, name_span
+from bot.question.vocabulary import comparative, comparative_words, stem
 
 from .conftest import dedent, write_corpus
 

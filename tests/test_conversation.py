@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from bot.conversation import described_phrase, person_named, rewrite_follow_up
+from bot.question.followups import described_phrase, person_named, rewrite_follow_up
 
 CLUSTERS = ["Alpha Bio Cluster", "Beta Health Network"]
 

@@ -15,8 +15,8 @@ from bot.answering import ABSTAIN_TEXT, Answer
 from bot.answering.factory import make_answerer, make_chat_model
 from bot.answering.llm import LLMAnswerer
 from bot.answering.prompts import format_sources
-from bot.conversation import rewrite_follow_up
 from bot.errors import ConfigError
+from bot.question.followups import rewrite_follow_up
 from bot.retrieval import Hit
 from tests.fake_llm import FakeChatModel
 
@@ -33,7 +33,7 @@ def llm_bot(settings: Settings, embeddings, model: FakeChatModel, **overrides) -
     settings = settings.replace(llm="openai", **overrides)
     bot = Bot(settings, embeddings)
     bot._answerer = make_answerer(settings, embeddings,
-                                  find_entities=lambda text: bot.search.entities.find(text),
+                                  find_entities=bot.search.analyser.entities.find,
                                   chat_model=model)
     return bot
 
@@ -361,7 +361,7 @@ def test_failed_rewrite_falls_back_to_the_deterministic_one(built_index, embeddi
     model.enqueue(rewrite_reply, "The Beta Health Network was founded in 2011 in Porto [1].")
     bot = llm_bot(built_index, embeddings, model)
     answer = bot.ask("When was it founded?", history=HISTORY)
-    expected = rewrite_follow_up("When was it founded?", HISTORY, bot.search.entities.find)
+    expected = rewrite_follow_up("When was it founded?", HISTORY, bot.search.analyser.entities.find)
     assert answer.metadata["query"] == expected == "When was Beta Health Network founded?"
     assert "2011" in answer.text
 

@@ -72,8 +72,8 @@ def test_questions_in_other_languages_lean_on_keywords_with_the_english_model(
     from dataclasses import replace
 
     retriever = Bot(built_index, embeddings).search
-    german = retriever.prepare("Wie viele Mitglieder hat der Cluster im Jahr 2023?")
-    english = retriever.prepare("How many members does the cluster have?")
+    german = retriever.analyser.read("Wie viele Mitglieder hat der Cluster im Jahr 2023?")
+    english = retriever.analyser.read("How many members does the cluster have?")
     assert (german.language, english.language) == ("de", "en")
     assert retriever._dense_weight(german) == built_index.other_language_dense_weight == 0.1
     assert retriever._dense_weight(english) == built_index.dense_weight

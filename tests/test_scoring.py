@@ -16,8 +16,8 @@ def test_the_weights_file_covers_every_feature_the_answerer_computes(bot) -> Non
     assert "dev" in " ".join(fitted["fitted_on"]) and fitted["dev_positive"] > 0
     answerer: ExtractiveAnswerer = bot.answerer
     question = "How many members does the Alpha Bio Cluster have?"
-    _, query, hits = bot._prepare(question, None, None, None)
-    candidates = answerer._score(answerer._analyse(question, query, compared=False), query, hits)
+    analysed, hits = bot._prepare(question, None, None, None)
+    candidates = answerer._score(analysed.parts[0], hits)
     assert candidates and set(candidates[0].features) == set(fitted["weights"])
     assert all(0 < c.score < 1 for c in candidates)
 
@@ -38,7 +38,6 @@ def test_a_sentence_holding_the_kind_asked_outranks_one_without(bot) -> None:
         The Alpha Bio Cluster has 12 people in its team.""")
     hit = Hit("alpha", text, {"source": "alpha-profile.md", "cluster": "Alpha Bio Cluster"},
               1.0, 0.6, matched_entity=True)
-    answer = bot.answerer.answer("How many people are in the team of the Alpha Bio Cluster?",
-                                 bot.search.prepare("How many people are in the team of the "
-                                                    "Alpha Bio Cluster?"), [hit])
+    answer = bot.answerer.answer(
+        bot.analyse("How many people are in the team of the Alpha Bio Cluster?"), [hit])
     assert answer.text.startswith("Alpha Bio Cluster: The Alpha Bio Cluster has 12 people")

@@ -14,12 +14,13 @@ from bot.answering.tables import (
     best_series,
     defined_names,
     for_audience,
-    parse_number,
     table_cells,
     table_series,
 )
-from bot.answering.vocabulary import YEAR, asks_practice, stem, superlative, synonym_group
-from bot.retrieval import EntityMatcher, Hit, proper_names
+from bot.question.names import EntityMatcher, proper_names
+from bot.question.vocabulary import asks_practice, stem, superlative, synonym_group
+from bot.retrieval import Hit
+from bot.text import YEAR, parse_number
 
 from .conftest import dedent, write_corpus
 

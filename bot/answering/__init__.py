@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..question import Question
 from ..retrieval import Hit
 
 ABSTAIN_TEXT = "The indexed documents do not answer this question."
@@ -70,16 +71,17 @@ class Answerer:
 
     name = "answerer"
 
-    def answer(self, question: str, query: Any, hits: list[Hit],
+    def answer(self, question: Question, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Answer:
-        """A complete answer to ``question`` from ``hits``."""
+        """A complete answer to ``question`` (analysed once, by ``bot.question``) from
+        ``hits``."""
         raise NotImplementedError
 
-    def stream(self, question: str, query: Any, hits: list[Hit],
+    def stream(self, question: Question, hits: list[Hit],
                history: list[dict[str, str]] | None = None) -> Iterator[str | Answer]:
         """Text pieces as they are produced, then the final ``Answer`` (the default streams
         the complete answer sentence by sentence)."""
-        answer = self.answer(question, query, hits, history)
+        answer = self.answer(question, hits, history)
         yield from split_for_streaming(answer.text)
         yield answer
 

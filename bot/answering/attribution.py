@@ -1,8 +1,9 @@
 """Attribution: which organisations an LLM answer may speak of, and which one a sentence is about.
 
-The question analysis (``retrieval.Query``) says which organisations a question names; the index
-says which organisation each retrieved document is about (its ``cluster``, unless ``multiple``).
-``Attribution`` holds both for the citation check (``citations.CitationStream``), which
+The question analysis (``bot.question.Question``) says which organisations a question names; the
+index says which organisation each retrieved document is about (its ``cluster``, unless
+``multiple``). ``Attribution`` holds both for the citation check
+(``citations.CitationStream``), which
 
 * drops a sentence that cites only sources about other organisations and names none of those
   the question names (an answer about Alpha does not quote Beta's figures), unless the question
@@ -22,10 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from ..organisations import MULTIPLE
-from ..retrieval import Hit, Query
+from ..question import Question
+from ..retrieval import Hit
 from ..text import fold
 from .passages import about
-from .vocabulary import asks_for_clusters
 
 #: How the model is told to say that the sources hold nothing on an organisation.
 NOTHING_ON = "The indexed documents say nothing about {name}."
@@ -64,19 +65,18 @@ class Attribution:
     strict: bool = True
 
     @classmethod
-    def of(cls, question: str, query: Query | None, hits: Sequence[Hit]) -> Attribution:
-        """The attribution of an answer to ``question``, analysed as ``query``, from ``hits``
+    def of(cls, question: Question | None, hits: Sequence[Hit]) -> Attribution:
+        """The attribution of an answer to ``question`` (None: not analysed) from ``hits``
         (numbered from 1)."""
         organisations = {n: o for n, hit in enumerate(hits, start=1)
                          if (o := organisation_of(hit))}
-        if query is None:
+        if question is None:
             return cls(organisations=organisations)
-        main = question.split(" (following:")[0]
-        written = tuple(dict.fromkeys(query.name_of(e) for e in query.entities
-                                      if query.name_of(e) != e))
-        return cls(tuple(query.entities), written,
-                   tuple(dict.fromkeys(query.others + query.unknown)), organisations,
-                   strict=not asks_for_clusters(main, query.language))
+        written = tuple(dict.fromkeys(question.name_of(e) for e in question.entities
+                                      if question.name_of(e) != e))
+        return cls(tuple(question.entities), written,
+                   tuple(dict.fromkeys(question.others + question.unknown)), organisations,
+                   strict=not question.for_clusters)
 
     def misattributed(self, sentence: str, cited: Sequence[int]) -> str:
         """Why ``sentence`` citing ``cited`` speaks of another organisation than the question
@@ -102,17 +102,18 @@ class Attribution:
                         for name in (*self.asked, *self.written, *self.others)))
 
 
-def question_analysis(query: Query | None, attribution: Attribution,
+def question_analysis(question: Question | None, attribution: Attribution,
                       hits: Sequence[Hit]) -> str:
     """What the question analysis found, as lines for the prompt: the organisations the
     question names (as it writes them), the other names it gives and whether any source
     mentions them, whether it compares them, whether it asks which clusters."""
-    if query is None:
+    if question is None:
         return "- nothing found"
     lines = []
-    if query.entities:
-        named = [query.name_of(e) + (f' (organisation="{e}" in the sources)'
-                                     if query.name_of(e) != e else "") for e in query.entities]
+    if question.entities:
+        named = [question.name_of(e) + (f' (organisation="{e}" in the sources)'
+                                        if question.name_of(e) != e else "")
+                 for e in question.entities]
         lines.append("organisations it names: " + ", ".join(named))
     else:
         lines.append("it names no organisation of the index")
@@ -122,9 +123,9 @@ def question_analysis(query: Query | None, attribution: Attribution,
         lines.append("names it gives that are no organisation of the index: " + ", ".join(
             name + ("" if any(about(t, name) for t in texts) else " (no source mentions it)")
             for name in attribution.others))
-    if query.compares:
+    if question.compares:
         lines.append("it compares them")
-    if query.entities and not attribution.strict:
+    if question.entities and not attribution.strict:
         lines.append("it asks which clusters: sources about other organisations may answer it")
     return "\n".join(f"- {line}" for line in lines)
 

@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from ..organisations import MULTIPLE
-from ..retrieval import GENERIC_NAME_WORDS, Hit, Query, subject_question
-from ..text import content_words
+from ..question import Question
+from ..question.names import GENERIC_NAME_WORDS
+from ..question.vocabulary import stem
+from ..retrieval import Hit
+from ..text import YEAR, content_words
 from . import Answer
-from .passages import MAX_LIST_ITEMS, about, belongs, cluster_of, holds_kind, stems
+from .passages import MAX_LIST_ITEMS, Candidate, about, belongs, cluster_of, holds_kind, stems
 from .rankings import with_records
 from .tables import Entry, Series, best_series, figure_near, has_records, table_series
-from .vocabulary import YEAR, Superlative, comparative, comparative_words, stem
 
 #: A comparison's line for an organisation no retrieved passage speaks of.
 NOT_FOUND = "the sources found say nothing about this."
@@ -28,28 +30,16 @@ NOT_FOUND = "the sources found say nothing about this."
 MAX_SIDES = 4
 
 
-class Candidate(Protocol):
-    """A quotable piece of a hit as the answerer scored it."""
-
-    text: str
-    hit_rank: int
-    score: float
-    typed: bool
-    dated: bool
-    has_attribute: bool
-
-
 @dataclass(frozen=True)
 class Scoring:
-    """The answerer's reading of a question and of the hits: ``analyse(question, query,
-    compared)`` the question, ``score(analysed, query, hits)`` every candidate,
-    ``best(candidates, analysed, query)`` the one that passes every check (or none and the
+    """The answerer's reading of the hits: ``score(part, hits)`` every candidate
+    for a part of the question, ``best(candidates, part, question)`` the one that passes
+    every check (or none and the
     reason); ``answer(text, hits, best)`` and ``abstain(reason)`` write the answer;
     ``documents(source)`` gives the chunks of a document (for its tables)."""
 
-    analyse: Callable[[str, Query, bool], Any]
-    score: Callable[[Any, Query, list[Hit]], list[Any]]
-    best: Callable[[list[Any], Any, Query], tuple[list[Any], str]]
+    score: Callable[[Any, list[Hit]], list[Any]]
+    best: Callable[[list[Any], Any, Question], tuple[list[Any], str]]
     answer: Callable[[str, list[Hit], Any], Answer]
     abstain: Callable[[str], Answer]
     min_evidence: float
@@ -67,24 +57,20 @@ class Side:
     value: str
 
 
-def compare(scoring: Scoring, question: str, query: Query, hits: list[Hit],
-            subjects: list[str]) -> Answer:
+def compare(scoring: Scoring, question: Question, hits: list[Hit]) -> Answer:
     """A line per organisation compared: the records of a table that names every one of them
     (a benchmark), else each one's best sentence of the kind asked (the question asked of
     each in turn), else a record of a table that names it; then, for "who has more ...?",
     which one has."""
-    if len(subjects) < 2:
-        return compare_found(scoring, question, query, hits)
-    main = question.split(" (following:")[0]
-    context = question[len(main):]
-    subjects = subjects[:MAX_SIDES]
-    names = [query.name_of(s) for s in subjects]
-    analysed = scoring.analyse(main, query, True)
+    if len(question.subjects) < 2:
+        return compare_found(scoring, question, hits)
+    subjects = question.subjects[:MAX_SIDES]
+    names = [question.name_of(s) for s in subjects]
+    analysed = question.as_comparison
     records = with_tables(hits, scoring.documents)
     tables = [s for s in table_series(records)
               if not dated_elsewhere(s, records, analysed.years)]
-    unnamed = {stem(w) for n in names for w in content_words(n)} | comparative_words(
-        main, query.language)
+    unnamed = {stem(w) for n in names for w in content_words(n)} | question.comparing_words
     terms = {t: g for t, g in analysed.terms.items() if t not in unnamed}
     percent = analysed.kind == "percent"
 
@@ -98,14 +84,12 @@ def compare(scoring: Scoring, question: str, query: Query, hits: list[Hit],
     lines: list[Side | None] = []
     best: Any = None
     for subject, name in zip(subjects, names, strict=True):
-        single_text = subject_question(main, name, names) + context
-        single = replace(query, text=single_text, comparison=False, compares=False, others=[],
-                         entities=[subject] if subject in query.entities else [])
         own = table or recorded([subject])
         if table is None:
-            asked = scoring.analyse(single_text, single, True)
+            single = question.about(subject, names)
+            asked = single.as_comparison
             others = [n for n in names if n != name]
-            candidates = [c for c in scoring.score(asked, single, hits)
+            candidates = [c for c in scoring.score(asked, hits)
                           if belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
             chosen, _ = scoring.best(candidates, asked, single)
             if chosen:
@@ -127,7 +111,7 @@ def compare(scoring: Scoring, question: str, query: Query, hits: list[Hit],
                                f"{', '.join(names)}")
     text = "\n".join(f"- {side.name}: {side.text} [{side.hit_rank + 1}]" if side else
                      f"- {name}: {NOT_FOUND}" for name, side in zip(names, lines, strict=True))
-    text += _winner(answered, comparative(main, query.language))
+    text += _winner(answered, question.higher)
     best = best or Evidence()  # a record is the evidence
     return scoring.answer(text, records, best)
 
@@ -184,10 +168,10 @@ def _winner(sides: list[Side], higher: bool | None) -> str:
     return f"\n{'Higher' if higher else 'Lower'}: {ordered[0].name} ({against})."
 
 
-def compare_found(scoring: Scoring, question: str, query: Query, hits: list[Hit]) -> Answer:
+def compare_found(scoring: Scoring, question: Question, hits: list[Hit]) -> Answer:
     """A comparison that names no two organisations: a line per cluster found."""
-    analysed = scoring.analyse(question, query, True)
-    candidates = [c for c in scoring.score(analysed, query, hits) if c.dated]
+    analysed = question.as_comparison
+    candidates = [c for c in scoring.score(analysed, hits) if c.dated]
     if analysed.kind and any(c.typed for c in candidates):
         candidates = [c for c in candidates if c.typed]
     if not candidates:
@@ -200,14 +184,13 @@ def compare_found(scoring: Scoring, question: str, query: Query, hits: list[Hit]
     return scoring.answer(text, hits, best)
 
 
-def rank_clusters(scoring: Scoring, question: str, query: Query, hits: list[Hit],
-                  ranking: Superlative) -> Answer | None:
+def rank_clusters(scoring: Scoring, question: Question, hits: list[Hit]) -> Answer | None:
     """"Which cluster has the most ...?": the best sentence of each cluster found that
     states the fact asked, ranked by its figure, a line per cluster."""
-    analysed = scoring.analyse(question, query, True)
+    analysed = question.as_comparison
     if analysed.kind not in ("count", "percent", "money"):
         return None
-    candidates = [c for c in scoring.score(analysed, query, hits)
+    candidates = [c for c in scoring.score(analysed, hits)
                   if c.typed and c.dated and c.has_attribute
                   and c.score >= scoring.min_evidence]
     figures: dict[str, tuple[float, Candidate]] = {}
@@ -218,7 +201,7 @@ def rank_clusters(scoring: Scoring, question: str, query: Query, hits: list[Hit]
             figures.setdefault(cluster, (number, candidate))
     if len(figures) < 2:
         return None
-    order = sorted(figures.items(), key=lambda item: item[1][0], reverse=ranking.highest)
+    order = sorted(figures.items(), key=lambda item: item[1][0], reverse=question.ranking.highest)
     text = "\n".join(f"- {cluster}: {c.text} [{c.hit_rank + 1}]"
                      for cluster, (_, c) in order[:MAX_LIST_ITEMS])
     return scoring.answer(text, hits, max((c for _, c in figures.values()),

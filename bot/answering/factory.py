@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import LLM_BACKENDS, Settings
-from ..conversation import FindEntities
 from ..errors import ConfigError
+from ..question.followups import FindEntities
 from . import Answerer
 from .extractive import ExtractiveAnswerer
 

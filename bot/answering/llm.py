@@ -17,7 +17,7 @@ check, repeats the instructions, or the model errors or runs past ``timeout`` se
 saying why.
 
 Follow-up questions are rewritten by the model into standalone ones (``rewrite``); when that
-fails, the deterministic rewriting of ``bot.conversation`` is used.
+fails, the deterministic rewriting of ``bot.question.followups`` is used.
 """
 
 from __future__ import annotations
@@ -30,9 +30,16 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
-from ..conversation import FindEntities, Message, is_follow_up, recent_user_turns, rewrite_follow_up
 from ..injection import without_instructions
-from ..retrieval import Hit, Query
+from ..question import Question
+from ..question.followups import (
+    FindEntities,
+    Message,
+    is_follow_up,
+    recent_user_turns,
+    rewrite_follow_up,
+)
+from ..retrieval import Hit
 from ..text import words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source, split_for_streaming
 from .attribution import NO_ANSWER, Attribution, question_analysis
@@ -82,42 +89,42 @@ class LLMAnswerer(Answerer):
 
     # ------------------------------------------------------------------ prompts
 
-    def messages(self, question: str, query: Query | None, hits: Sequence[Hit],
+    def messages(self, question: Question, hits: Sequence[Hit],
                  history: Sequence[Message] | None = None) -> list[BaseMessage]:
-        """The chat messages sent to the model for ``question``, analysed as ``query``."""
-        analysis = question_analysis(query, Attribution.of(question, query, hits), hits)
+        """The chat messages sent to the model for ``question``."""
+        analysis = question_analysis(question, Attribution.of(question, hits), hits)
         return ANSWER_PROMPT.format_messages(
-            sources=format_sources(hits, self.max_source_chars), question=question,
+            sources=format_sources(hits, self.max_source_chars), question=question.text,
             analysis=analysis, history=history_messages(history, self.max_turns))
 
     # ------------------------------------------------------------------ answering
 
-    def answer(self, question: str, query: Query, hits: list[Hit],
+    def answer(self, question: Question, hits: list[Hit],
                history: list[Message] | None = None) -> Answer:
         """The model's checked answer, or the extractive one with the reason in metadata."""
-        early = self._without_model(query, hits)
+        early = self._without_model(question, hits)
         if early is not None:
             return early
         started = monotonic()
         try:
-            messages = self.messages(question, query, hits, history)
+            messages = self.messages(question, hits, history)
             text = clean_reply(Generation(self.model, messages, self.timeout).text())
         except Exception as error:  # noqa: BLE001
-            return self._fall_back(describe_error(error), question, query, hits, history)
+            return self._fall_back(describe_error(error), question, hits, history)
         unusable = _unusable(text)
         if unusable:
-            return self._fall_back(unusable, question, query, hits, history)
-        check = self._checker(question, query, hits)
+            return self._fall_back(unusable, question, hits, history)
+        check = self._checker(question, hits)
         check.update(text, final=True)
-        return self._finish(check.report, text, question, query, hits, history,
+        return self._finish(check.report, text, question, hits, history,
                             monotonic() - started)
 
-    def stream(self, question: str, query: Query, hits: list[Hit],
+    def stream(self, question: Question, hits: list[Hit],
                history: list[Message] | None = None) -> Iterator[str | Answer]:
         """The model's reply sentence by sentence, each shown once it has passed the check,
         then the final ``Answer``, whose text is what was shown (or the extractive answer
         instead, with ``metadata["stream_replaced"]``)."""
-        early = self._without_model(query, hits)
+        early = self._without_model(question, hits)
         if early is not None:
             yield from split_for_streaming(early.text)
             yield early
@@ -125,58 +132,58 @@ class LLMAnswerer(Answerer):
         started = monotonic()
         reply = ""
         final: Answer | None = None
-        check = self._checker(question, query, hits)
-        generation = Generation(self.model, self.messages(question, query, hits, history),
+        check = self._checker(question, hits)
+        generation = Generation(self.model, self.messages(question, hits, history),
                                 self.timeout)
         try:
             for piece in generation.pieces():
                 reply += piece
                 if repeats_instructions(reply[-400:]):
                     final = self._fall_back("the reply repeats the instructions", question,
-                                            query, hits, history)
+                                            hits, history)
                     break
                 shown = check.update(clean_reply(reply))
                 if shown:
                     yield shown
         except Exception as error:  # noqa: BLE001
-            final = self._fall_back(describe_error(error), question, query, hits, history)
+            final = self._fall_back(describe_error(error), question, hits, history)
         finally:  # also when the consumer stops early: the model need not go on
             generation.cancel()
         if final is None:
             text = clean_reply(reply)
             unusable = _unusable(text)
             if unusable:
-                final = self._fall_back(unusable, question, query, hits, history)
+                final = self._fall_back(unusable, question, hits, history)
             else:
                 shown = check.update(text, final=True)
                 if shown:
                     yield shown
-                final = self._finish(check.report, text, question, query, hits, history,
+                final = self._finish(check.report, text, question, hits, history,
                                      monotonic() - started)
         if final.text != check.report.text:
             final.metadata["stream_replaced"] = True
         yield final
 
-    def _without_model(self, query: Query | None, hits: list[Hit]) -> Answer | None:
+    def _without_model(self, question: Question, hits: list[Hit]) -> Answer | None:
         """The answer given without asking the model: an abstention when no passage is close
         to the question, or when it names only names the index does not know and no passage
         mentions them (the extractive answerer's, which says what the passages are about)."""
         if not hits or max(h.similarity for h in hits) < self.fallback.min_relevance:
             return self._abstain("no passage is close to the question")
-        absent = self.fallback.absent(query, hits) if query is not None else None
+        absent = self.fallback.absent(question, hits)
         if absent is not None:
             absent.metadata["backend"] = self.name
         return absent
 
-    def _checker(self, question: str, query: Query | None, hits: list[Hit]) -> CitationStream:
+    def _checker(self, question: Question, hits: list[Hit]) -> CitationStream:
         """The citation check of a reply over ``hits`` (numbered from 1) to ``question``."""
         return CitationStream(
             {n: _support_text(hit) for n, hit in enumerate(hits, start=1)},
             names={n: f"{hit.metadata.get('title', '')} {hit.metadata.get('cluster') or ''}"
                    for n, hit in enumerate(hits, start=1)},
-            attribution=Attribution.of(question, query, hits), embed_texts=self.embed_texts)
+            attribution=Attribution.of(question, hits), embed_texts=self.embed_texts)
 
-    def _finish(self, report: CitationReport, text: str, question: str, query: Query,
+    def _finish(self, report: CitationReport, text: str, question: Question,
                 hits: list[Hit], history: list[Message] | None, seconds: float) -> Answer:
         """The answer of a checked reply: its supported sentences, an abstention (the reply's
         own when it only says that the sources hold nothing on the organisations asked about),
@@ -188,7 +195,7 @@ class LLMAnswerer(Answerer):
             if NO_ANSWER.search(text) and len(words(text)) <= 40:
                 return self._abstain("the model found no answer in the sources")
             return self._fall_back(f"citation check failed: {report.summary()}", question,
-                                   query, hits, history)
+                                   hits, history)
         sources = [Source.from_hit(n, hit) for n, hit in enumerate(hits, start=1)]
         return Answer(report.text, False, sources,
                       {"backend": self.name, "model": self.model_name,
@@ -198,10 +205,10 @@ class LLMAnswerer(Answerer):
     def _abstain(self, reason: str, text: str = ABSTAIN_TEXT) -> Answer:
         return Answer(text, True, [], {"backend": self.name, "abstain_reason": reason})
 
-    def _fall_back(self, reason: str, question: str, query: Query, hits: list[Hit],
+    def _fall_back(self, reason: str, question: Question, hits: list[Hit],
                    history: list[Message] | None) -> Answer:
         log.warning("%s backend: answering extractively (%s)", self.name, reason)
-        answer = self.fallback.answer(question, query, hits, history)
+        answer = self.fallback.answer(question, hits, history)
         answer.metadata.update(backend=self.fallback.name, requested_backend=self.name,
                                fallback=reason)
         return answer

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 
 from ..injection import is_instruction
-from ..retrieval import GENERIC_NAME_WORDS, Hit
-from ..text import content_words, split_sentences, words
-from .vocabulary import FACT_OF_KIND, NUMBER_WORDS, YEAR, stem
+from ..question.names import GENERIC_NAME_WORDS
+from ..question.vocabulary import FACT_OF_KIND, NUMBER_WORDS, stem
+from ..retrieval import Hit
+from ..text import YEAR, content_words, split_sentences, words
 
 _YEARS = re.compile(YEAR)
 _PRONOUN = re.compile(r"\b(?:it|its|they|their|them|this|these|he|she|his|her)\b", re.I)
@@ -126,3 +128,23 @@ def overlap(a: str, b: str) -> float:
     """The share of the shorter text's content words that the other one holds too."""
     wa, wb = set(content_words(a)), set(content_words(b))
     return len(wa & wb) / max(1, min(len(wa), len(wb)))
+
+
+@dataclass
+class Candidate:
+    """A quotable piece of a hit (the ``position``-th of the ``hit_rank``-th hit, read with its
+    ``context``) as the extractive answerer scored it for a part of a question."""
+
+    text: str
+    hit_rank: int
+    position: int
+    context: str = ""
+    score: float = 0.0
+    coverage: float = 0.0
+    similarity: float = 0.0
+    typed: bool = True
+    about_entity: bool = False
+    dated: bool = True
+    has_attribute: bool = True
+    subjects: set[str] = field(default_factory=set)
+    features: dict[str, float] = field(default_factory=dict)

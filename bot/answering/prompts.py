@@ -19,8 +19,8 @@ from collections.abc import Sequence
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langchain_core.prompts import ChatPromptTemplate, MessagesPlaceholder
 
-from ..conversation import Message
 from ..injection import without_instructions
+from ..question.followups import Message
 from ..retrieval import Hit
 from ..text import words
 from . import ABSTAIN_TEXT

@@ -10,7 +10,9 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..question.vocabulary import Superlative, stem, superlative
 from ..retrieval import Hit
+from ..text import YEAR
 from .passages import about
 from .tables import (
     Entry,
@@ -23,7 +25,6 @@ from .tables import (
     spelled_out,
     table_series,
 )
-from .vocabulary import YEAR, Superlative, stem, superlative
 
 #: A table that long is listed in part: its first rows by rank.
 MAX_RANKED = 6

@@ -15,12 +15,11 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
+from ..question.vocabulary import stem
 from ..retrieval import Hit
+from ..text import NUMBER, YEAR, parse_number
 from .passages import holds_kind, stems
-from .vocabulary import YEAR, stem
 
-_NUMBER = re.compile(r"[-−]?\d[\d.,\u202f\u00a0 ]*")
-_GROUPED = re.compile(r"\d{1,3}(?:[.,\u202f\u00a0 ]\d{3})+")
 _WORD = r"[A-Z](?:[\w&'’-]|\.(?=\w))*"  # "St.Gallen", not the full stop after a name
 _NAME = rf"{_WORD}(?:\s+(?:{_WORD}|of|and|for|&|de|du|der|und|di|del))*"
 #: "HOC = Helgeland Ocean Cluster", and "Helgeland Ocean Cluster (HOC)".
@@ -30,7 +29,7 @@ _NAMED = re.compile(rf"(?P<name>{_NAME})\s+\((?P<abbr>[A-Z][A-Z0-9&]{{1,7}})\)")
 
 def holds_free(text: str) -> bool:
     """Whether ``text`` says something is free of charge."""
-    return holds_kind(text, "money") and not _NUMBER.search(text)
+    return holds_kind(text, "money") and not NUMBER.search(text)
 
 
 @dataclass(frozen=True)
@@ -63,26 +62,6 @@ class Series:
     cluster: str
     #: whether the entries are labelled by column headers (a row: the columns are things)
     across: bool = False
-
-
-def parse_number(value: str, years: bool = False) -> float | None:
-    """The first number written in ``value``: "EUR 1,800" → 1800, "1.750" → 1750,
-    "3,2 FTE" → 3.2, "27%" → 27; None when it states none (a year alone is no figure, unless
-    ``years``: then a value that is a year alone is that year, and any other none)."""
-    if years:
-        return float(value) if re.fullmatch(YEAR, value.strip()) else None
-    match = _NUMBER.search(value)
-    if not match or re.fullmatch(YEAR, match.group(0).strip()):
-        return None
-    text = match.group(0).strip(" .,\u202f\u00a0")
-    if _GROUPED.fullmatch(text):
-        text = re.sub(r"[.,\u202f\u00a0 ]", "", text)
-    else:
-        text = text.replace(" ", "").replace(",", ".")
-    try:
-        return float(text.replace("−", "-"))
-    except ValueError:
-        return None
 
 
 def table_cells(line: str, years: bool = False) -> list[Cell] | None:
@@ -207,7 +186,7 @@ def _parts(value: str) -> list[str]:
     """The prices of a value that gives one per audience ("EUR 180 for members, EUR 290 for
     non-members"), or [] for a value that gives one."""
     parts = [p for p in re.split(r"[,;]\s+", value) if p.strip()]
-    if len(parts) >= 2 and all(_NUMBER.search(p) or holds_free(p) for p in parts):
+    if len(parts) >= 2 and all(NUMBER.search(p) or holds_free(p) for p in parts):
         return parts
     return []
 
@@ -223,7 +202,7 @@ def for_audience(series: Series, asked: set[str]) -> Series:
             if entry.cell.number is not None:
                 entries.append(entry)
             continue
-        part = max(parts, key=lambda p: len(stems(_NUMBER.sub(" ", p)) & asked))
+        part = max(parts, key=lambda p: len(stems(NUMBER.sub(" ", p)) & asked))
         number = parse_number(part)
         if number is not None:
             entries.append(replace(entry, cell=replace(entry.cell, number=number)))
@@ -273,7 +252,7 @@ def figure_near(text: str, terms: dict[str, frozenset[str]], percent: bool) -> f
     spots = [m.start() for m in re.finditer(r"[\w'’-]+", text)
              if any(stem(m.group(0)) in group for group in terms.values())]
     figures = []
-    for match in _NUMBER.finditer(text):
+    for match in NUMBER.finditer(text):
         number = parse_number(match.group(0))
         shared = bool(re.match(r"\s*%", text[match.end():])) or "%" in match.group(0)
         if number is None or (percent and not shared):

@@ -7,8 +7,8 @@ import re
 from collections.abc import Sequence
 
 from ..language import DEFAULT_LANGUAGE
-from ..retrieval import GENERIC_NAME_WORDS, QUESTION_PART, named_phrases
 from ..text import STOPWORDS, content_words, words
+from .names import GENERIC_NAME_WORDS, QUESTION_PART, named_phrases
 from .vocabulary import QUESTION_WORDS, comparative, counted_rule, expected_kind, stem
 
 #: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU

@@ -30,8 +30,8 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from .language import lexicons
-from .text import fold, words
+from ..language import lexicons
+from ..text import fold, words
 
 Message = dict[str, str]
 FindEntities = Callable[[str], list[str]]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..language import DEFAULT_LANGUAGE, lexicon, lexicons, stopwords, vocabulary
+from ..text import YEAR
 
-YEAR = r"\b(?:1[89]\d\d|20\d\d)\b"
 #: Currency signs and codes, written alike in every language.
 _CURRENCIES = r"€|\$|£|\b(?:EUR|PLN|NOK|CHF|USD|GBP|SEK|DKK|CZK|zł)\b"
 
