@@ -7,13 +7,8 @@ import re
 import pytest
 
 from bot.answering.attribution import Attribution
-from bot.answering.citations import (
-    CitationStream,
-    check_citations,
-    cited_numbers,
-    normalise_markers,
-    numbers_in,
-)
+from bot.answering.citations import CitationStream, check_citations
+from bot.answering.evidence import cited_numbers, normalise_markers, numbers_in
 
 SOURCES = {
     1: "Alpha Bio Cluster profile\nThe Alpha Bio Cluster was founded in 2005 in Graz. It has 120 "

@@ -22,35 +22,29 @@ supported sentence remains; the report says what was removed and why.
 complete (the next sentence has begun, or its line has ended) and checked, together with the
 uncited sentences before it that borrow its citation. ``check_citations`` checks a whole reply
 the same way, so a streamed answer shows exactly the text of the checked one.
+
+What a sentence states and what each source holds is read in ``evidence.py``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 
-import numpy as np
-
 from ..injection import is_instruction
-from ..text import content_words, split_sentences
 from .attribution import Attribution
-
-EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
-
-MARKER = re.compile(r"\[(\d{1,3})\]")
-_GROUP = re.compile(
-    r"\[\s*(?:(?:sources?|src|doc(?:ument)?)\s*)?(\d{1,3}(?:\s*[,;]\s*\d{1,3})*)\s*\]", re.I)
-_RANGE = re.compile(r"\[\s*(\d{1,3})\s*[-–]\s*(\d{1,3})\s*\]")
-_MARKERS_AFTER_END = re.compile(r"([.!?;:])((?:\s*\[\d{1,3}\])+)")
-_MARKERS = re.compile(r"(?:\s*\[\d{1,3}\])+")
-_BULLET = re.compile(r"^(\s*(?:[-*•]|\d{1,2}[.)])\s+)")
-_NUMBER = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_NUMBER_WORDS = {
-    "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6", "seven": "7",
-    "eight": "8", "nine": "9", "ten": "10", "eleven": "11", "twelve": "12", "fifteen": "15",
-    "twenty": "20", "thirty": "30", "fifty": "50", "hundred": "100",
-}
+from .evidence import (
+    MARKER,
+    EmbedTexts,
+    Sentence,
+    SourceIndex,
+    normalise_markers,
+    number_readings,
+    split_line,
+    states_facts,
+    word_stems,
+)
 
 
 @dataclass
@@ -113,114 +107,6 @@ class CitationReport:
                 "supported": len(self.supported)}
 
 
-def normalise_markers(text: str) -> str:
-    """Rewrite ``[1, 2]``, ``[1-3]`` and ``[Source 2]`` as ``[1][2]``, ``[1][2][3]``, ``[2]``."""
-    def expand_range(match: re.Match) -> str:
-        start, end = int(match.group(1)), int(match.group(2))
-        if not 0 < end - start < 10:
-            return match.group(0)
-        return "".join(f"[{n}]" for n in range(start, end + 1))
-
-    text = _RANGE.sub(expand_range, text)
-    return _GROUP.sub(lambda m: "".join(f"[{n}]" for n in re.findall(r"\d+", m.group(1))), text)
-
-
-def cited_numbers(text: str) -> list[int]:
-    """The source numbers ``text`` cites, in order, without repeats."""
-    return list(dict.fromkeys(int(n) for n in MARKER.findall(normalise_markers(text))))
-
-
-def number_readings(text: str) -> list[frozenset[str]]:
-    """Each number in ``text`` with its possible readings: ``60,000`` → {60000, 60.000},
-    ``8,1`` → {8.1}, ``40%`` → {40}."""
-    found = []
-    for raw in _NUMBER.findall(text):
-        readings = {raw.replace(",", ".")}
-        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", raw):  # 60,000 or 60.000: either reading
-            readings.add(raw.replace(",", "").replace(".", ""))
-        elif re.fullmatch(r"\d+[.,]0+", raw):  # 2.0
-            readings.add(re.split(r"[.,]", raw)[0])
-        found.append(frozenset(readings))
-    return found
-
-
-def numbers_in(text: str, words: bool = False) -> set[str]:
-    """Every reading of every number in ``text``; with ``words``, also the numbers written
-    as words (``six`` → ``6``)."""
-    found = set().union(*number_readings(text))
-    if words:
-        found.update(_NUMBER_WORDS[w] for w in re.findall(r"[a-z]+", text.lower())
-                     if w in _NUMBER_WORDS)
-    return found
-
-
-def _stem(word: str) -> str:
-    return word[:5] if len(word) > 5 else word
-
-
-def _stems(text: str) -> set[str]:
-    return {_stem(w) for w in content_words(text) if not w.isdigit()}
-
-
-def states_facts(sentence: str) -> bool:
-    """Whether a sentence claims something: it holds a number or two content words."""
-    return bool(numbers_in(sentence)) or len(_stems(sentence)) >= 2
-
-
-class _Sentence:
-    def __init__(self, body: str, markers: list[int]):
-        self.body, self.markers = body, markers
-        self.borrowed = False
-        self.nothing = False  # it says the sources hold nothing on an organisation asked about
-        self.dangling: list[int] = []  # markers removed because their source does not exist
-
-
-def _split(line: str) -> tuple[str, list[_Sentence]]:
-    """A line's bullet prefix and its sentences, each with the markers that follow it."""
-    bullet = _BULLET.match(line)
-    prefix = bullet.group(1) if bullet else ""
-    line = _MARKERS_AFTER_END.sub(lambda m: m.group(2) + m.group(1), line[len(prefix):])
-    sentences = []
-    for sentence in split_sentences(line):
-        markers = [int(n) for n in MARKER.findall(sentence)]
-        body = " ".join(_MARKERS.sub(" ", sentence).split())
-        body = re.sub(r"\s+([.!?;:,])", r"\1", body)
-        if not body and sentences:  # markers alone: they belong to the sentence before
-            sentences[-1].markers.extend(markers)
-        elif body:
-            sentences.append(_Sentence(body, markers))
-    return prefix, sentences
-
-
-class _SourceIndex:
-    """Numbers, word stems, organisations and (lazily) sentence vectors of each source."""
-
-    def __init__(self, sources: Mapping[int, str], names: Mapping[int, str],
-                 embed_texts: EmbedTexts | None, attribution: Attribution):
-        self.texts = dict(sources)
-        self.attribution = attribution
-        self.names = {n: _stems(names.get(n, "")) for n in self.texts}
-        self.numbers = {n: numbers_in(t, words=True) for n, t in self.texts.items()}
-        self.stems = {n: _stems(t) for n, t in self.texts.items()}
-        self.embed_texts = embed_texts
-        self._vectors: dict[int, np.ndarray] = {}
-
-    def similarity(self, sentence: str, cited: list[int]) -> float:
-        """Highest cosine similarity between ``sentence`` and a sentence of the cited sources."""
-        if self.embed_texts is None:
-            return 0.0
-        missing = [n for n in cited if n not in self._vectors]
-        for n in missing:
-            parts = [s for line in self.texts[n].splitlines() for s in split_sentences(line)]
-            self._vectors[n] = _unit(self.embed_texts(parts or [self.texts[n]]))
-        query = _unit(self.embed_texts([sentence]))[0]
-        return max(float(np.max(self._vectors[n] @ query)) for n in cited)
-
-
-def _unit(vectors: Sequence[Sequence[float]]) -> np.ndarray:
-    array = np.asarray(vectors, dtype=np.float32)
-    return array / (np.linalg.norm(array, axis=1, keepdims=True) + 1e-9)
-
 
 def check_citations(text: str, sources: Mapping[int, str], *,
                     names: Mapping[int, str] | None = None,
@@ -258,7 +144,7 @@ class CitationStream:
                  attribution: Attribution | None = None, embed_texts: EmbedTexts | None = None,
                  min_overlap: float = 0.5, min_similarity: float = 0.6,
                  min_overlap_with_meaning: float = 0.25):
-        self.index = _SourceIndex(sources, names or {}, embed_texts,
+        self.index = SourceIndex(sources, names or {}, embed_texts,
                                   attribution or Attribution())
         self.limits = (min_overlap, min_similarity, min_overlap_with_meaning)
         self.report = CitationReport(text="")
@@ -284,7 +170,7 @@ class CitationStream:
         its sentences when the line is ``complete``) and add those kept to the report's text."""
         if not line.strip():
             return
-        prefix, sentences = _split(line)
+        prefix, sentences = split_line(line)
         if not complete:  # the last sentence may go on, and so may the markers after it
             if not sentences or not re.match(r"[\"'“‘(]?\w", sentences[-1].body):
                 return
@@ -327,7 +213,7 @@ class CitationStream:
         self._line_shown, self._blank = True, False
 
 
-def _render(kept: list[_Sentence]) -> list[str]:
+def _render(kept: list[Sentence]) -> list[str]:
     """Kept sentences with their markers; a borrowed citation is shown once, after the last
     sentence that shares it."""
     rendered = []
@@ -340,7 +226,7 @@ def _render(kept: list[_Sentence]) -> list[str]:
     return rendered
 
 
-def _check(sentence: _Sentence, index: _SourceIndex, min_overlap: float,
+def _check(sentence: Sentence, index: SourceIndex, min_overlap: float,
            min_similarity: float, min_overlap_with_meaning: float) -> SentenceCheck:
     body, cited = sentence.body, sentence.markers
     if is_instruction(body):
@@ -362,7 +248,7 @@ def _check(sentence: _Sentence, index: _SourceIndex, min_overlap: float,
         return SentenceCheck(body, cited, False,
                              f"number {min(missing[0], key=lambda r: ('.' in r, r))} is not in "
                              f"{_cite(cited)}")
-    stems = _stems(body) - set().union(*(index.names[n] for n in cited))
+    stems = word_stems(body) - set().union(*(index.names[n] for n in cited))
     if not stems:
         return SentenceCheck(body, cited, True, "", 1.0)
     known = set().union(*(index.stems[n] for n in cited))

@@ -43,7 +43,8 @@ from ..retrieval import Hit
 from ..text import words
 from . import ABSTAIN_TEXT, Answer, Answerer, Source, split_for_streaming
 from .attribution import NO_ANSWER, Attribution, question_analysis
-from .citations import CitationReport, CitationStream, EmbedTexts
+from .citations import CitationReport, CitationStream
+from .evidence import EmbedTexts
 from .extractive import ExtractiveAnswerer
 from .generation import Generation, describe_error
 from .passages import flagged_sources
