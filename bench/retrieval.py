@@ -22,8 +22,11 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import Bot, Settings  # noqa: E402
-from bot import evaluation as ev  # noqa: E402
 from bot.embeddings import load_embeddings  # noqa: E402
+from bot.evaluation.answers import run_questions  # noqa: E402
+from bot.evaluation.beir import build_beir_index, load_beir, score_beir  # noqa: E402
+from bot.evaluation.metrics import metrics, metrics_by_kind  # noqa: E402
+from bot.evaluation.questions import load_questions  # noqa: E402
 from bot.keywords import tokenize  # noqa: E402
 from bot.retrieval import Retriever  # noqa: E402
 from bot.store import IndexStore, current_generation  # noqa: E402
@@ -74,7 +77,7 @@ def scifact_index(folder: Path, settings: Settings, embeddings) -> tuple[IndexSt
     seconds = 0.0
     if current_generation(settings.index_dir) is None:
         print("indexing SciFact ...", file=sys.stderr)
-        seconds = ev.build_beir_index(folder, settings, embeddings)
+        seconds = build_beir_index(folder, settings, embeddings)
     return IndexStore.open(settings), seconds
 
 
@@ -91,12 +94,12 @@ def main() -> None:
     backend = base.embedding_backend
     scifact_settings = base.replace(index_dir=args.work / f"scifact-index-{backend}")
     store, scifact_seconds = scifact_index(args.scifact, scifact_settings, embeddings)
-    _, queries, qrels = ev.load_beir(args.scifact)
+    _, queries, qrels = load_beir(args.scifact)
 
     project_settings = base.replace(index_dir=args.work / f"project-index-{backend}",
                                     corpus_dir=ROOT / "corpus")
     Bot(project_settings, embeddings).index()
-    questions = ev.load_questions(args.set)
+    questions = load_questions(args.set)
 
     rows = []
     for name, overrides, prf in CONFIGS:
@@ -104,13 +107,13 @@ def main() -> None:
         settings = scifact_settings.replace(**overrides)
         kind = FeedbackRetriever if prf else Retriever
         extra = {"terms": prf} if prf else {}
-        scifact = ev.score_beir(kind(store, embeddings, settings, **extra), queries, qrels)
+        scifact = score_beir(kind(store, embeddings, settings, **extra), queries, qrels)
         bot = Bot(project_settings.replace(**overrides), embeddings)
         if prf:
             bot._retriever = FeedbackRetriever(bot.store, embeddings, bot.settings, terms=prf)
-        results = ev.run_questions(bot, questions)
-        own = ev.metrics(results)
-        by_kind = {k: v.get("hit@5") for k, v in ev.metrics_by_kind(results).items()
+        results = run_questions(bot, questions)
+        own = metrics(results)
+        by_kind = {k: v.get("hit@5") for k, v in metrics_by_kind(results).items()
                    if "hit@5" in v}
         rows.append((name, scifact, own, by_kind))
         print(f"{name}: SciFact {scifact}, own {own.get('hit@1')}/{own.get('hit@5')} "

@@ -241,42 +241,46 @@ def evaluate(question_set: Path, index_dir: Path | None, beir: Path | None,
       clusterbot eval --split test --check
       clusterbot eval --beir ../shared/datasets/scifact --json
     """
-    from . import evaluation
     from .api import Bot
+    from .evaluation.answers import run_questions
+    from .evaluation.beir import run_beir
+    from .evaluation.metrics import failures, faults, metrics, metrics_by, metrics_by_kind
+    from .evaluation.questions import load_questions, select_split
+    from .evaluation.report import write_report
 
     bot = Bot(_settings(index_dir=index_dir, retrieval=retrieval))
     progress = _TqdmProgress(enabled=sys.stderr.isatty() and not as_json)
     try:
         if beir:
-            result = evaluation.run_beir(beir, bot.settings, bot.embeddings, progress=progress)
+            result = run_beir(beir, bot.settings, bot.embeddings, progress=progress)
             click.echo(json.dumps(result, indent=2) if as_json else
                        "\n".join(f"{k}: {v}" for k, v in result.items()))
             return
-        questions = evaluation.load_questions(question_set)
+        questions = load_questions(question_set)
         if split:
-            questions = evaluation.select_split(questions, split)
-        results = evaluation.run_questions(
+            questions = select_split(questions, split)
+        results = run_questions(
             bot, questions, progress=lambda done, total: progress("asking", done, total))
     finally:
         progress.close()
-    overall = evaluation.metrics(results)
-    by_kind = evaluation.metrics_by_kind(results)
-    by_language = evaluation.metrics_by(results, "language")
+    overall = metrics(results)
+    by_kind = metrics_by_kind(results)
+    by_language = metrics_by(results, "language")
     if report_dir:
-        path = evaluation.write_report(report_dir, overall, by_kind, results)
+        path = write_report(report_dir, overall, by_kind, results)
         click.echo(f"report written to {path}", err=True)
-    faults = evaluation.faults(results)
+    at_fault = faults(results)
     if as_json:
         languages = {"by_language": by_language} if by_language else {}
-        click.echo(json.dumps({"overall": overall, "by_kind": by_kind, **languages, **faults},
+        click.echo(json.dumps({"overall": overall, "by_kind": by_kind, **languages, **at_fault},
                               indent=2, ensure_ascii=False))
     else:
         for name, value in overall.items():
             click.echo(f"{name:>22}: {value}")
-        for name, items in faults.items():
+        for name, items in at_fault.items():
             for item in items:
                 click.echo(f"{name} {item['id']} ({item['kind']}): " + " | ".join(item[name]))
-    missed = evaluation.failures(overall)
+    missed = failures(overall)
     if check and missed:
         click.echo("Error: targets missed: " + "; ".join(missed), err=True)
         sys.exit(1)

@@ -33,7 +33,8 @@ from bot.answering import scoring
 from bot.answering.extractive import ExtractiveAnswerer
 from bot.api import Bot
 from bot.config import Settings
-from bot.evaluation import facts_present, load_questions, run_questions, select_split
+from bot.evaluation.answers import facts_present, run_questions
+from bot.evaluation.questions import load_questions, select_split
 
 STRENGTHS = (0.01, 0.1, 1.0, 10.0)
 EVIDENCE = (0.01, 0.02, 0.03, 0.04, 0.05, 0.07, 0.1)

@@ -20,7 +20,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from bot.evaluation import SPLITS
+from bot.evaluation.questions import SPLITS
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20241130

@@ -11,31 +11,36 @@ import pytest
 from click.testing import CliRunner
 
 from bot import Bot, Settings
-from bot import evaluation as ev
 from bot.cli import main
 from bot.errors import ConfigError
+from bot.evaluation.answers import QuestionResult, facts_present, run_questions
+from bot.evaluation.beir import load_beir, run_beir
+from bot.evaluation.checks import asked_organisations, cut_short_pieces, known_organisations
+from bot.evaluation.metrics import failures, faults, metrics, metrics_by_kind, ndcg
+from bot.evaluation.questions import load_questions, select_split
+from bot.evaluation.report import write_report
 from bot.store import FileRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def result(rid: str, kind: str, ranked: list[str], expected: list[str], facts: bool | None,
-           abstained: bool = False, cited: list[str] | None = None) -> ev.QuestionResult:
-    return ev.QuestionResult(rid, kind, "q", "a", abstained, bool(expected), ranked,
+           abstained: bool = False, cited: list[str] | None = None) -> QuestionResult:
+    return QuestionResult(rid, kind, "q", "a", abstained, bool(expected), ranked,
                              cited or [], expected, facts, 0.1)
 
 
 def test_ndcg_and_ranks() -> None:
-    assert ev.ndcg(["a", "b"], {"a"}) == 1.0
-    assert ev.ndcg(["b", "a"], {"a"}) == pytest.approx(1 / math.log2(3))
-    assert ev.ndcg(["b", "a"], {"a", "b"}) == 1.0
-    assert ev.ndcg(["x"], {"a"}) == 0.0
+    assert ndcg(["a", "b"], {"a"}) == 1.0
+    assert ndcg(["b", "a"], {"a"}) == pytest.approx(1 / math.log2(3))
+    assert ndcg(["b", "a"], {"a", "b"}) == 1.0
+    assert ndcg(["x"], {"a"}) == 0.0
 
 
 def test_facts_present_handles_alternatives_and_spacing() -> None:
-    assert ev.facts_present("It was founded in\n2010 [1].", ["2010"])
-    assert ev.facts_present("twenty years", ["20 years|twenty years"])
-    assert not ev.facts_present("It has 120 members.", ["120", "2005"])
+    assert facts_present("It was founded in\n2010 [1].", ["2010"])
+    assert facts_present("twenty years", ["20 years|twenty years"])
+    assert not facts_present("It has 120 members.", ["120", "2005"])
 
 
 def test_metrics_definitions() -> None:
@@ -46,19 +51,19 @@ def test_metrics_definitions() -> None:
         result("4", "unanswerable", ["x"], [], None, abstained=False),
         result("5", "fact", ["a"], ["a"], None, abstained=True),
     ]
-    m = ev.metrics(results)
+    m = metrics(results)
     assert m["hit@1"] == pytest.approx(2 / 3, abs=1e-4) and m["hit@3"] == 1.0
     assert m["mrr"] == pytest.approx((1 + 1 / 3 + 1) / 3, abs=1e-4)
     assert m["fact_accuracy"] == 0.5
     assert m["citation_precision"] == 0.5
     assert m["abstention_precision"] == 0.5 and m["abstention_recall"] == 0.5
-    assert set(ev.metrics_by_kind(results)) == {"fact", "unanswerable"}
-    assert ev.failures({"hit@5": 0.9, "fact_accuracy": 0.9, "abstention_precision": 1,
+    assert set(metrics_by_kind(results)) == {"fact", "unanswerable"}
+    assert failures({"hit@5": 0.9, "fact_accuracy": 0.9, "abstention_precision": 1,
                         "abstention_recall": 1}) == ["hit@5 0.900 < 0.95"]
 
 
 def test_question_set_is_well_formed() -> None:
-    questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
     kinds = {q.kind for q in questions}
     assert len(questions) >= 80 and kinds == {"fact", "comparison", "followup", "unanswerable",
                                               "table", "practice", "aggregation"}
@@ -75,10 +80,10 @@ def test_bad_question_set_is_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "set.jsonl"
     path.write_text('{"id": "1", "kind": "fact", "question": "q", "follows": "0"}\n')
     with pytest.raises(ConfigError, match="follow a question not in the set"):
-        ev.load_questions(path)
+        load_questions(path)
     path.write_text("not json\n")
     with pytest.raises(ConfigError, match="set.jsonl:1"):
-        ev.load_questions(path)
+        load_questions(path)
 
 
 def write_beir(folder: Path) -> Path:
@@ -100,7 +105,7 @@ def write_beir(folder: Path) -> Path:
 
 def test_beir_mode(tmp_path: Path, embeddings) -> None:
     folder = write_beir(tmp_path / "beir")
-    figures = ev.run_beir(folder, Settings.from_env(), embeddings)
+    figures = run_beir(folder, Settings.from_env(), embeddings)
     assert (figures["documents"], figures["queries"]) == (4, 2)
     assert figures["ndcg@10"] == 1.0 and figures["recall@100"] == 1.0
     runner = CliRunner()
@@ -108,7 +113,7 @@ def test_beir_mode(tmp_path: Path, embeddings) -> None:
     assert out.exit_code == 0, out.output
     assert json.loads(out.output)["retrieval"] == "dense"
     with pytest.raises(ConfigError, match="not a BEIR folder"):
-        ev.load_beir(tmp_path)
+        load_beir(tmp_path)
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +132,7 @@ def project_index(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Path:
 KNOWN_WRONG_ORGANISATION = {"b50", "x11", "x16", "x32", "x45"}
 #: The level measured at the last change (hit@5 1.0, fact accuracy 0.724, abstention precision
 #: and recall 0.808), a little below so that noise does not fail it: a regression does. The
-#: issue's targets (``evaluation.TARGETS``) are not met by the set's table, practice and
+#: issue's targets (``evaluation.metrics.TARGETS``) are not met by the set's table, practice and
 #: aggregation questions yet.
 LEVEL = {"hit@5": 0.95, "fact_accuracy": 0.70, "abstention_precision": 0.78,
          "abstention_recall": 0.78}
@@ -140,17 +145,17 @@ def test_project_evaluation_holds_its_level(tmp_path: Path, project_index: Path,
     and when an answer other than the known ones states another organisation's figure."""
     settings = Settings.from_env(corpus_dir=ROOT / "corpus", index_dir=project_index)
     bot = Bot(settings, embeddings)
-    results = ev.run_questions(bot, ev.load_questions(ROOT / "eval" / "questions.jsonl"))
-    overall = ev.metrics(results)
-    report = ev.write_report(tmp_path / "report", overall, ev.metrics_by_kind(results), results)
+    results = run_questions(bot, load_questions(ROOT / "eval" / "questions.jsonl"))
+    overall = metrics(results)
+    report = write_report(tmp_path / "report", overall, metrics_by_kind(results), results)
     assert (tmp_path / "report" / "metrics.png").stat().st_size > 1000
-    assert ev.failures(overall, LEVEL, maximums={}) == [], report.read_text()
+    assert failures(overall, LEVEL, maximums={}) == [], report.read_text()
     followups = [r for r in results if r.kind == "followup"]
     right_source = [r for r in followups if set(r.cited_sources) & set(r.expected_sources)]
     assert len(right_source) / len(followups) >= 0.85
-    assert overall["cut_short"] == 0, ev.faults(results)["cut_short"]
+    assert overall["cut_short"] == 0, faults(results)["cut_short"]
     wrong = {r.id for r in results if r.wrong_organisation}
-    assert wrong <= KNOWN_WRONG_ORGANISATION, ev.faults(results)["wrong_organisation"]
+    assert wrong <= KNOWN_WRONG_ORGANISATION, faults(results)["wrong_organisation"]
 
 
 # ---------------------------------------------------------------- faults in the answer text
@@ -161,8 +166,8 @@ CLUSTERS = {1: FJORDHEIM, 2: "Baltic Amber Biotech Cluster", 3: "multiple", 4: N
 
 def answered(rid: str, answer: str, organisations: list[str], kind: str = "fact",
              abstained: bool = False,
-             clusters: dict[int, str | None] | None = None) -> ev.QuestionResult:
-    return ev.QuestionResult(rid, kind, "q", answer, abstained, True, ["x.md"], [], ["x.md"],
+             clusters: dict[int, str | None] | None = None) -> QuestionResult:
+    return QuestionResult(rid, kind, "q", answer, abstained, True, ["x.md"], [], ["x.md"],
                              None, 0.1, organisations=organisations,
                              source_clusters=CLUSTERS if clusters is None else clusters)
 
@@ -192,11 +197,11 @@ def test_wrong_organisation_finds_figures_cited_from_another_organisation() -> N
     assert right.wrong_organisation == abstained.wrong_organisation == [] == \
         nobody.wrong_organisation == other_kind.wrong_organisation
     results = [r, right, abstained, nobody, other_kind, wrong_kind]
-    assert ev.metrics(results)["wrong_organisation"] == 2
-    by_kind = ev.metrics_by_kind(results)
+    assert metrics(results)["wrong_organisation"] == 2
+    by_kind = metrics_by_kind(results)
     assert by_kind["fact"]["wrong_organisation"] == 1
     assert by_kind["comparison"]["wrong_organisation"] == 1
-    assert [item["id"] for item in ev.faults(results)["wrong_organisation"]] == ["w1", "w6"]
+    assert [item["id"] for item in faults(results)["wrong_organisation"]] == ["w1", "w6"]
 
 
 def test_wrong_organisation_knows_other_names_of_the_cluster_asked_about() -> None:
@@ -218,11 +223,11 @@ def test_the_organisations_a_question_asks_about() -> None:
                                {"cluster": "Hanák AgriFood Cluster"}, ""),
         "guide.md": FileRecord("", "A guide", [], {"cluster": "multiple"}, ""),
     }
-    known = ev.known_organisations(records)
+    known = known_organisations(records)
     assert known == {"HBio": ["HBio", "Hellenic BioCluster"],
                      "Klaster LifeScience Kraków": ["Klaster LifeScience Kraków", "KLK"],
                      "Hanák AgriFood Cluster": ["Hanák AgriFood Cluster"]}
-    asked = ev.asked_organisations
+    asked = asked_organisations
     assert asked("Who founded the hellenic biocluster?", known) == ["HBio", "Hellenic BioCluster"]
     assert asked("How many members has the HANAK AGRIFOOD CLUSTER?", known) == [
         "Hanák AgriFood Cluster"]
@@ -250,24 +255,24 @@ def test_cut_short_finds_pieces_that_stop_mid_sentence() -> None:
         "second line": "It has 97 members. [1]\nIt was founded in 2009 and [2]",
     }
     for name, answer in faulty.items():
-        assert ev.cut_short_pieces(answer), name
+        assert cut_short_pieces(answer), name
     fine = ["It was founded in 2010. [1]", "- bioPmed: Founded — bioPmed: 2009 [6]",
             "Members meet in six working groups [1][2]. The fee is EUR 450. [3]",
             "No citation at the end of the",
             "Income source: EU projects | Share 2024: 27% [1]"]
     for answer in fine:
-        assert ev.cut_short_pieces(answer) == [], answer
-    assert ev.cut_short_pieces("It was set up in 2004 by the [1] Greek state. [2]") == [
+        assert cut_short_pieces(answer) == [], answer
+    assert cut_short_pieces("It was set up in 2004 by the [1] Greek state. [2]") == [
         "It was set up in 2004 by the [1]"]
     results = [answered(str(i), a, []) for i, a in enumerate([*faulty.values(), *fine])]
-    assert ev.metrics(results)["cut_short"] == len(faulty)
+    assert metrics(results)["cut_short"] == len(faulty)
 
 
 def test_maximums_are_checked_with_the_targets() -> None:
     good = {"hit@5": 1, "fact_accuracy": 1, "abstention_precision": 1, "abstention_recall": 1,
             "wrong_organisation": 0, "cut_short": 0}
-    assert ev.failures(good) == []
-    assert ev.failures({**good, "wrong_organisation": 2, "cut_short": 1}) == [
+    assert failures(good) == []
+    assert failures({**good, "wrong_organisation": 2, "cut_short": 1}) == [
         "wrong_organisation 2 > 0", "cut_short 1 > 0"]
 
 
@@ -275,8 +280,8 @@ def test_report_lists_the_answers_at_fault(tmp_path: Path) -> None:
     results = [answered("w1", "The fee is EUR 900 a year. [2]", [FJORDHEIM]),
                answered("c1", "Fjordheim charges members for the [1]", [FJORDHEIM]),
                answered("ok", "Fjordheim has 120 members. [1]", [FJORDHEIM])]
-    overall = ev.metrics(results)
-    path = ev.write_report(tmp_path, overall, ev.metrics_by_kind(results), results)
+    overall = metrics(results)
+    path = write_report(tmp_path, overall, metrics_by_kind(results), results)
     text = path.read_text()
     assert "(wrong_organisation: 1)" in text and "- **w1** (fact)" in text
     assert "(cut_short: 1)" in text and "- **c1** (fact)" in text
@@ -305,23 +310,23 @@ SPLIT_ROWS = [
 
 
 def test_split_loading_and_selection(tmp_path: Path) -> None:
-    questions = ev.load_questions(split_set(tmp_path, SPLIT_ROWS))
+    questions = load_questions(split_set(tmp_path, SPLIT_ROWS))
     assert [q.split for q in questions] == ["dev", "test", "test", "dev"]
     assert questions[3].organisations == ["FIFA"] and questions[0].organisations == []
-    assert [q.id for q in ev.select_split(questions, "dev")] == ["1", "4"]
-    assert [q.id for q in ev.select_split(questions, "test")] == ["2", "3"]
-    unsplit = ev.load_questions(split_set(tmp_path, [
+    assert [q.id for q in select_split(questions, "dev")] == ["1", "4"]
+    assert [q.id for q in select_split(questions, "test")] == ["2", "3"]
+    unsplit = load_questions(split_set(tmp_path, [
         {k: v for k, v in row.items() if k != "split"} | {"kind": kind}
         for row, kind in zip(SPLIT_ROWS, ["table", "practice", "followup", "aggregation"])]))
     assert {q.split for q in unsplit} == {None}
     with pytest.raises(ConfigError, match="no split field"):
-        ev.select_split(unsplit, "dev")
+        select_split(unsplit, "dev")
     apart = [dict(row) for row in SPLIT_ROWS]
     apart[2]["split"] = "dev"
     with pytest.raises(ConfigError, match="follow a question of another split"):
-        ev.select_split(ev.load_questions(split_set(tmp_path, apart)), "dev")
+        select_split(load_questions(split_set(tmp_path, apart)), "dev")
     with pytest.raises(ConfigError, match="set.jsonl:1: split 'train'"):
-        ev.load_questions(split_set(tmp_path, [SPLIT_ROWS[0] | {"split": "train"}]))
+        load_questions(split_set(tmp_path, [SPLIT_ROWS[0] | {"split": "train"}]))
 
 
 def load_split_script():
@@ -367,7 +372,7 @@ def test_split_script_is_seeded_stratified_and_keeps_chains(tmp_path: Path) -> N
 
 
 def test_project_set_is_split() -> None:
-    questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
     by_id = {q.id: q for q in questions}
     assert all(q.split in ("dev", "test") for q in questions)
     for kind in {q.kind for q in questions}:
@@ -379,8 +384,8 @@ def test_project_set_is_split() -> None:
 
 
 def test_run_questions_records_organisations_and_sources(bot: Bot, tmp_path: Path) -> None:
-    questions = ev.load_questions(split_set(tmp_path, SPLIT_ROWS))
-    results = {r.id: r for r in ev.run_questions(bot, questions)}
+    questions = load_questions(split_set(tmp_path, SPLIT_ROWS))
+    results = {r.id: r for r in run_questions(bot, questions)}
     assert results["1"].organisations == ["Alpha Bio Cluster"]
     assert results["3"].organisations == ["Beta Health Network"]  # from the question it follows
     assert results["4"].organisations == ["FIFA"]
@@ -390,7 +395,7 @@ def test_run_questions_records_organisations_and_sources(bot: Bot, tmp_path: Pat
 
 def test_eval_split_flag(project_index: Path, tmp_path: Path) -> None:
     runner = CliRunner()
-    questions = ev.load_questions(ROOT / "eval" / "questions.jsonl")
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
     for split in ("dev", "test"):
         out = runner.invoke(main, ["eval", "--index", str(project_index), "--split", split,
                                    "--set", str(ROOT / "eval" / "questions.jsonl"), "--json"])
