@@ -106,7 +106,7 @@ def run_child(task: str, **kwargs) -> dict:
 
 def sentence_pool(corpus_dir: Path) -> list[str]:
     """Distinct prose sentences (6 to 60 words) of the sample corpus."""
-    from bot.documents import iter_corpus, load_document
+    from bot.loading.corpus import iter_corpus, load_document
     from bot.text import split_sentences
 
     seen: dict[str, None] = {}

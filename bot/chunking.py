@@ -16,8 +16,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .documents import Block, Document
 from .language import DEFAULT_LANGUAGE, detect
+from .loading.document import Block, Document
 from .text import count_tokens, split_sentences
 
 HEADING_SEPARATOR = " › "

@@ -118,7 +118,7 @@ def index(corpus_dir: Path | None, index_dir: Path | None, rebuild: bool, as_jso
         progress.close()
     if not (report.added or report.updated or report.unchanged or report.removed
             or report.failed):
-        from .documents import PARSERS
+        from .loading.corpus import PARSERS
 
         raise CorpusNotFound(f"no supported document in {bot.settings.corpus_dir} "
                              f"({', '.join(sorted(PARSERS))}): add documents there or point "

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING
 
 from .chunking import Chunk, chunk_document
 from .config import Settings
-from .documents import hash_file, iter_corpus, load_document
 from .errors import CorpusNotFound, LoadError
 from .limits import Limits
+from .loading.corpus import hash_file, iter_corpus, load_document
 from .organisations import spellings
 from .store import (
     FileRecord,

@@ -34,8 +34,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .config import Settings
-from .documents import IGNORE_FILE, SIDECAR_SUFFIX, hash_file, iter_corpus
 from .errors import BotError
+from .loading.corpus import IGNORE_FILE, SIDECAR_SUFFIX, hash_file, iter_corpus
 from .store import utc_now
 
 #: Extensions of uploads the corpus accepts (the types the loaders can read).

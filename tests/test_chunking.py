@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.chunking import chunk_document
-from bot.documents import Block, Document
+from bot.loading.document import Block, Document
 from bot.text import count_tokens, split_sentences
 
 

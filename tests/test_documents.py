@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents import iter_corpus, load_document
 from bot.errors import LoadError
+from bot.loading.corpus import iter_corpus, load_document
 
 
 def load(path: Path):
@@ -202,7 +202,7 @@ def test_iter_corpus_refuses_symlinks_that_leave_the_corpus(
     (corpus / "alias.md").symlink_to("sub/b.md")  # stays inside: kept
     (outside / "meta.yaml").write_text("cluster: Leaked\n", encoding="utf-8")
     (corpus / "a.md.meta.yaml").symlink_to(outside / "meta.yaml")
-    with caplog.at_level("WARNING", logger="bot.documents"):
+    with caplog.at_level("WARNING", logger="bot.loading.corpus"):
         found = [p.relative_to(corpus).as_posix() for p in iter_corpus(corpus)]
     assert found == ["a.md", "alias.md", "sub/b.md"]
     warned = sorted(r.getMessage().split(" ")[0] for r in caplog.records)

@@ -20,8 +20,8 @@ from bot import Bot, Settings
 from bot.answering import Answer, passages
 from bot.answering.factory import make_answerer
 from bot.answering.prompts import SYSTEM_PROMPT
-from bot.documents import iter_corpus, load_document
 from bot.injection import WEIGHTS_FILE, default_scorer, is_instruction
+from bot.loading.corpus import iter_corpus, load_document
 from bot.text import split_sentences
 from tests.conftest import dedent, write_corpus
 from tests.fake_llm import FakeChatModel

@@ -10,9 +10,9 @@ import pytest
 
 from bot import Bot, Settings
 from bot.chunking import chunk_document
-from bot.documents import load_document
 from bot.keywords import KeywordIndex, query_tokens, tokenize
 from bot.language import detect, languages, normalise_code
+from bot.loading.corpus import load_document
 
 from .conftest import dedent, write_corpus
 

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 from bot import Settings
-from bot.documents import load_document
 from bot.errors import ConfigError, DocumentTooLarge, LoadError
 from bot.indexing import sync_index
 from bot.limits import Limits
+from bot.loading.corpus import load_document
 
 from .conftest import write_corpus
 
@@ -89,7 +89,7 @@ def _lie_about_size(path: Path, member: str, size: int) -> None:
 MEASURE = """
 import json, resource, sys, time
 from pathlib import Path
-from bot.documents import load_document
+from bot.loading.corpus import load_document
 from bot.errors import LoadError
 path = Path(sys.argv[1])
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

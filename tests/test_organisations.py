@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import Bot, Settings
-from bot.documents import load_document, normalise_metadata
+from bot.loading.corpus import load_document, normalise_metadata
 from bot.organisations import MULTIPLE, document_organisation, organisation_names, spellings
 
 from .conftest import dedent

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.documents import load_document
+from bot.loading.corpus import load_document
 from bot.reflow import join_lines, reflow
 
 SENTENCE = ("In 2024 the cluster office applied to the regional innovation fund, which offers "

@@ -42,8 +42,8 @@ from langchain_core.embeddings import Embeddings
 
 from bot import Bot, Settings
 from bot.cli import EXIT_SOME_FAILED
-from bot.documents import file_hash, hash_file, load_document
 from bot.errors import LoadError
+from bot.loading.corpus import file_hash, hash_file, load_document
 from bot.store import BUILDING_MARKER, IndexStore, current_generation, write_lock
 from bot.web import WebApp
 

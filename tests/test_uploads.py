@@ -63,7 +63,7 @@ def test_sanitize_filename_refuses_other_types(name: str) -> None:
 
 
 def test_allowed_extensions_are_the_indexable_types() -> None:
-    from bot.documents import PARSERS
+    from bot.loading.corpus import PARSERS
 
     assert set(ALLOWED_EXTENSIONS) == set(PARSERS)
 

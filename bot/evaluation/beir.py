@@ -44,7 +44,7 @@ def load_beir(folder: Path) -> tuple[list[dict], dict[str, str], dict[str, set[s
 
 def beir_documents(rows: list[dict]) -> list:
     """BEIR corpus rows as clusterbot ``Document``s (the id is the source)."""
-    from ..documents import Block, Document
+    from ..loading.document import Block, Document
 
     return [Document(source=row["_id"], title=row.get("title") or "",
                      blocks=[Block(row.get("text") or row.get("title") or "")])

@@ -12,9 +12,9 @@ from typing import Any
 import gradio as gr
 from gradio.utils import get_upload_folder
 
-from ..documents import iter_corpus
 from ..errors import IndexLocked, IndexNotFound
 from ..jobs import JobStatus
+from ..loading.corpus import iter_corpus
 from ..uploads import (
     AccessDenied,
     UploadRejected,

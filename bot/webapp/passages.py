@@ -22,8 +22,8 @@ from starlette.routing import Route
 
 from ..answering import Answer, Source
 from ..config import Settings
-from ..documents import iter_corpus
 from ..errors import BotError
+from ..loading.corpus import iter_corpus
 
 CORPUS_ROUTE = "/corpus/"
 _MARKERS = re.compile(r"\s*\[(\d+)\]")
