@@ -41,7 +41,6 @@ from .vocabulary import (
     comparative,
     comparative_words,
     concept_group,
-    concept_kind,
     expected_kind,
     is_stopword,
     stem,
@@ -111,10 +110,6 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     # a comparison may narrow each side differently ("the fee for a small company at A with
     # the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
     kind = compared_kind(main, language) if compared else expected_kind(main, language)
-    if compared and kind is None:
-        # sides are compared by a figure, the one their thing is stated in: the last word with
-        # a concept is the head of the phrase that names it ("start-up fees", "event attendance")
-        kind = next(filter(None, map(concept_kind, reversed(content_words(focus)))), None)
     return Part(main, kind, focus, terms, wanted, _YEARS.findall(main), subjects,
                 narrowed if narrowed not in QUESTION_WORDS and not compared else None,
                 asks_practice(main, language), asks_for_clusters(main, language))

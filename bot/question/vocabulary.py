@@ -91,21 +91,6 @@ def concept_group(word: str) -> frozenset[str]:
     return _concepts().get(word_stem, frozenset((word_stem,)))
 
 
-@cache
-def _concept_kinds() -> dict[str, str]:
-    """Stem of a concept's word (any language) → the kind of figure the concept is stated in."""
-    kinds = lexicon(DEFAULT_LANGUAGE).get("concept_kinds", {})
-    return {stem(w): kinds[concept] for entry in lexicons().values()
-            for concept, group in entry.get("synonyms", {}).items() if concept in kinds
-            for w in group}
-
-
-def concept_kind(word: str) -> str | None:
-    """The kind of figure ``word``'s concept is stated in ("fees": money, "staff": count), or
-    None."""
-    return _concept_kinds().get(stem(word))
-
-
 def synonym_group(word: str) -> frozenset[str]:
     """The stems that ask for the same fact as ``word`` (its own stem at least)."""
     word_stem = stem(word)
