@@ -260,6 +260,21 @@ class KeywordIndex:
         return any(process.extractOne(token, self._vocabulary, scorer=OSA.distance,
                                       score_cutoff=limit) for token in tokens)
 
+    def spelled(self, word: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+        """The indexed word that ``word``, which the indexed text does not hold, is a typo of
+        (one typo away, two in a long word) as analysed in ``language``; None when the text
+        holds ``word`` or no word is that near."""
+        tokens = tokenize([word], language)[0]
+        if len(tokens) != 1 or tokens[0] in self.bm25.vocab_dict:
+            return None
+        with self._lock:
+            if self._vocabulary is None:
+                self._vocabulary = list(self.bm25.vocab_dict)
+        limit = 1 if len(word) < LONG_WORD else 2
+        found = process.extractOne(tokens[0], self._vocabulary, scorer=OSA.distance,
+                                   score_cutoff=limit)
+        return found[0] if found else None
+
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None,
                language: str = DEFAULT_LANGUAGE) -> list[KeywordHit]:

@@ -338,6 +338,17 @@ def test_an_organisation_the_index_does_not_know_is_said_to_be_absent(bot: Bot,
     assert "inalogic" in answer.text and "450" not in answer.text
 
 
+def test_a_typo_of_an_indexed_word_is_mended_before_the_question_is_read(bot: Bot) -> None:
+    typed = bot.analyse("how many memebrs does the alpha bio cluster have")
+    spelled = bot.analyse("how many members does the alpha bio cluster have")
+    assert "memebrs" not in typed.text and typed.asked.endswith("memebrs does the alpha bio "
+                                                                "cluster have")
+    assert typed.parts[0].wanted == spelled.parts[0].wanted != frozenset()
+    assert typed.parts[0].kind == "count" and not typed.follows
+    # a word of the language that the documents do not use stays as it is
+    assert "salary" in bot.analyse("what salary does a small company pay").text
+
+
 def test_a_typo_or_a_dictionary_word_is_no_unknown_name(bot: Bot) -> None:
     query = bot.analyse("how many memebrs does the alpha bio clustr have")
     assert query.entities == ["Alpha Bio Cluster"] and query.unknown == []

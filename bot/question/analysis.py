@@ -138,8 +138,10 @@ class Question:
     unknown: list[str] = field(default_factory=list)
     #: whether it ranks the clusters ("which cluster has the most members?")
     ranks: bool = False
-    #: the question as the user typed it
+    #: the question as the user typed it, and whether it depends on the conversation (it was
+    #: rewritten to stand on its own)
     asked: str = ""
+    follows: bool = False
     #: the organisations it is about: those named, else the names it writes in capitals
     subjects: list[str] = field(default_factory=list)
     #: the superlative, change or total it asks for ("the highest fee"), or None
@@ -166,11 +168,6 @@ class Question:
     def main(self) -> str:
         """The question without the context a follow-up's rewrite appends."""
         return self.text.split(FOLLOWING)[0]
-
-    @property
-    def follows(self) -> bool:
-        """Whether it depends on the conversation (it was rewritten to stand on its own)."""
-        return bool(self.asked) and self.asked != self.text
 
     def name_of(self, entity: str) -> str:
         """``entity`` as the question writes it."""
@@ -216,13 +213,14 @@ class QuestionAnalyser:
         resolving what it points back to), then analysed."""
         standalone = (rewrite(question, history) if rewrite is not None else
                       rewrite_follow_up(question, history, self.entities.find, max_turns))
-        return self.read(standalone, asked=question)
+        return replace(self.read(standalone), asked=question, follows=standalone != question)
 
-    def read(self, text: str, asked: str = "") -> Question:
-        """The analysis of a question that stands on its own."""
+    def read(self, text: str) -> Question:
+        """The analysis of a question that stands on its own (its typos mended)."""
+        language = detect(text)
+        asked, text = text, self._mended(text, language)
         entities = self.entities.find(text)
         written = {e: name for e in entities if (name := self.entities.written(text, e)) != e}
-        language = detect(text)
         main = text.split(FOLLOWING)[0]
         others, unknown = ([name for name in other_names(text, entities, written, language,
                                                          single_words)
@@ -236,11 +234,34 @@ class QuestionAnalyser:
         across = len(entities) >= 2 or bool(_ACROSS_CLUSTERS.search(text)) or ranks
         return _analysed(Question(
             text, self.embeddings.embed_query(text), entities, across, written, others,
-            compares, language, unknown, ranks, asked or text,
+            compares, language, unknown, ranks, asked, False,
             (entities + others) or named_phrases(main), ranking,
             asks_practice(main, language), asks_failure(main, language),
             asks_for_clusters(main, language), higher=comparative(main, language),
             comparing_words=comparative_words(main, language), bound=threshold(main, language)))
+
+    def _mended(self, question: str, language: str) -> str:
+        """``question`` with each word that is in no dictionary of its language and not in the
+        indexed text, but one typo from a word of it ("memebrs"), written as that word: what
+        it asks is then read ("members") and found."""
+        keywords = self.store.keywords
+        if keywords is None:
+            return question
+        from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+        mended = question
+        for word in dict.fromkeys(content_words(question)):
+            if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or self.entities.find(word):
+                continue
+            try:
+                if zipf_frequency(word, language) > 0:
+                    continue
+            except LookupError:  # a language wordfreq has no list for
+                continue
+            spelled = keywords.spelled(word, language)
+            if spelled:
+                mended = re.sub(rf"\b{re.escape(word)}\b", spelled, mended, flags=re.I)
+        return mended
 
     def _unheard_of(self, question: str, language: str) -> list[str]:
         """The words of ``question`` that are in no dictionary of its language and not in the
