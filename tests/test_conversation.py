@@ -124,11 +124,21 @@ def test_flipped_superlative_reuses_the_previous_question() -> None:
 def test_plural_pronoun_becomes_the_organisations_named_before() -> None:
     previous = "who has more members, alpha or beta (2024)"
     assert rewrite_follow_up("what about staff in those two", history(previous), find) == (
-        "what about staff in Alpha Bio Cluster and Beta Health Network")
+        "what about staff in Alpha Bio Cluster and Beta Health Network in 2024")
     assert rewrite_follow_up("how much did that cost them", history(
         "how did alpha reduce member churn"), find) == (
         "how much did that cost Alpha Bio Cluster? (following: how did alpha reduce member "
         "churn)")
+
+
+def test_a_follow_up_without_a_year_keeps_the_year_of_the_previous_question() -> None:
+    assert rewrite_follow_up("what about their total income?", history(
+        "alpha team size 2024?"), find) == "what about Alpha Bio Cluster's total income in 2024?"
+    # its own year, or a previous question of several years, leaves it as it is
+    assert rewrite_follow_up("what about their income in 2023?", history(
+        "alpha team size 2024?"), find) == "what about Alpha Bio Cluster's income in 2023?"
+    assert rewrite_follow_up("what about their income?", history(
+        "alpha staff 2023 vs 2024?"), find) == "what about Alpha Bio Cluster's income?"
 
 
 def test_pronoun_after_which_cluster_becomes_the_cluster_answered() -> None:

@@ -177,7 +177,7 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         thing_asked = _ASKS_FOR_THING.search(previous) and _SUBJECT_IT.search(rewritten)
         rewritten = _SUBJECT_IT.sub(name, rewritten)
         if _mentions_all(rewritten, entities) and not _unresolved(rewritten) and not thing_asked:
-            return rewritten
+            return _in_year_of(rewritten, previous)
     return f"{_as_question(rewritten)} (following: {previous})"
 
 
@@ -207,6 +207,16 @@ def _changed_year(question: str, previous: str) -> str | None:
     if _patterns("present").search(previous):
         return _patterns("present").sub(f"in {asked[0]}", previous, count=1)
     return re.sub(r"\s*([?.!]?)\s*$", rf" in {asked[0]}\1", previous, count=1)
+
+
+def _in_year_of(question: str, previous: str) -> str:
+    """``question`` asked of the one year ``previous`` names, when it names none itself: the
+    conversation stays in its period ("aurora team size 2024?" - "what about their total
+    income?" asks for 2024's)."""
+    years = set(_YEAR.findall(previous))
+    if _YEAR.search(question) or len(years) != 1:
+        return question
+    return re.sub(r"\s*([?.!]?)\s*$", rf" in {years.pop()}\1", question, count=1)
 
 
 def _flipped_superlative(question: str, previous: str) -> str | None:
