@@ -141,6 +141,20 @@ def test_a_follow_up_without_a_year_keeps_the_year_of_the_previous_question() ->
         "alpha staff 2023 vs 2024?"), find) == "what about Alpha Bio Cluster's income?"
 
 
+def test_a_follow_up_naming_only_another_audience_asks_the_previous_question_of_it() -> None:
+    assert rewrite_follow_up("and for non-members?", history(
+        "most expensive alpha service for members?"), find) == (
+        "most expensive Alpha Bio Cluster service for non-members?")
+    assert rewrite_follow_up("and for start-ups?", history(
+        "what does alpha charge for a large company in 2024?"), find) == (
+        "what does Alpha Bio Cluster charge for start-ups in 2024?")
+    assert rewrite_follow_up("what about for SMEs", history("alpha membership fee 2025"),
+                             find) == "Alpha Bio Cluster membership fee 2025 for SMEs"
+    # a question about the audience is no other audience
+    assert rewrite_follow_up("and for which members?", history("alpha fee for members"),
+                             find).endswith("(following: alpha fee for members)")
+
+
 def test_pronoun_after_which_cluster_becomes_the_cluster_answered() -> None:
     rewritten = rewrite_follow_up("And how many staff do they have?", history(
         "Which cluster has the most members?",

@@ -146,7 +146,8 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
     named_now = find_entities(question)
     previous = turns[-1]
     changed = None if named_now else (_changed_year(question, previous)
-                                       or _flipped_superlative(question, previous))
+                                       or _flipped_superlative(question, previous)
+                                       or _changed_audience(question, previous))
     if changed:
         return _with_index_names(changed, find_entities)
     if named_now:
@@ -207,6 +208,26 @@ def _changed_year(question: str, previous: str) -> str | None:
     if _patterns("present").search(previous):
         return _patterns("present").sub(f"in {asked[0]}", previous, count=1)
     return re.sub(r"\s*([?.!]?)\s*$", rf" in {asked[0]}\1", previous, count=1)
+
+
+def _changed_audience(question: str, previous: str) -> str | None:
+    """``previous`` asked for another audience, when ``question`` only names one ("and for
+    non-members?" after "the most expensive service for members?"): its own audience replaced,
+    or the new one added; None otherwise."""
+    audience = _patterns("audience").pattern
+    asked = re.search(rf"{audience}\s+(?P<who>[^?.!]{{1,60}}?)\s*[?.!]?\s*$", question, re.I)
+    if (not asked or not _only_fillers(question[:asked.start()]) or _YEAR.search(asked["who"])
+            or _patterns("filler").match(asked["who"])):  # "and for which members?" asks
+        return None
+    new = asked.group(0).strip(" ?.!")
+    # the audience of the previous question: its words up to a year, a preposition or the end
+    old = re.search(rf"{audience}\s+(?:(?!in\b|at\b|of\b|on\b)[^\s?.!,]+\s*){{1,4}}",
+                    previous, re.I)
+    if old:
+        rest = previous[old.end():].lstrip()
+        space = "" if rest[:1] in ("", "?", ".", "!") else " "
+        return f"{previous[:old.start()]}{new}{space}{rest}"
+    return re.sub(r"\s*([?.!]?)\s*$", rf" {new}\1", previous, count=1)
 
 
 def _in_year_of(question: str, previous: str) -> str:
