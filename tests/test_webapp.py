@@ -14,9 +14,9 @@ from bot.answering import Answer, Source
 from bot.jobs import JobStatus
 from bot.web import WebApp
 from bot.webapp import conversations
+from bot.webapp.changes import percent, progress_html
 from bot.webapp.chat import plain_history
 from bot.webapp.common import filters_from
-from bot.webapp.documents import percent, progress_html
 from bot.webapp.i18n import translations
 from bot.webapp.passages import (
     Passage,
