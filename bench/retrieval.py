@@ -27,9 +27,10 @@ from bot.evaluation.answers import run_questions  # noqa: E402
 from bot.evaluation.beir import build_beir_index, load_beir, score_beir  # noqa: E402
 from bot.evaluation.metrics import metrics, metrics_by_kind  # noqa: E402
 from bot.evaluation.questions import load_questions  # noqa: E402
+from bot.generations import current_generation  # noqa: E402
 from bot.keywords import tokenize  # noqa: E402
 from bot.retrieval import Retriever  # noqa: E402
-from bot.store import IndexStore, current_generation  # noqa: E402
+from bot.store import IndexStore  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "RESULTS.md"

@@ -286,7 +286,9 @@ def build_synthetic(index_dir: Path, size: int, pool: list[str], vectors, backen
 
     from bot import Settings
     from bot.chunking import Chunk, chunk_id
-    from bot.store import FileRecord, IndexStore, current_generation
+    from bot.generations import current_generation
+    from bot.manifest import FileRecord
+    from bot.store import IndexStore
 
     settings = Settings.from_env(index_dir=index_dir, embedding_backend=backend)
     if current_generation(index_dir) is not None:

@@ -17,11 +17,13 @@ from typing import Any
 from .answering import Answer, Answerer
 from .config import Settings
 from .errors import ConfigError, EmptyIndex, IndexDamaged
+from .generations import current_generation
 from .health import HealthReport, inspect_index, repair_index
 from .indexing import IndexReport, Progress, sync_index
+from .manifest import FileRecord
 from .question import Question
 from .retrieval import Hit, Retriever, metadata_filter
-from .store import FileRecord, IndexStore, current_generation
+from .store import IndexStore
 
 Message = dict[str, str]
 

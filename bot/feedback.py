@@ -26,7 +26,7 @@ from typing import Any
 
 from .config import Settings
 from .errors import ConfigError, EntryTooLong
-from .store import utc_now
+from .generations import utc_now
 
 FEEDBACK_FILE = "feedback.jsonl"
 UNANSWERED_FILE = "unanswered.jsonl"

@@ -28,16 +28,11 @@ from typing import TYPE_CHECKING
 
 from .config import Settings
 from .errors import IndexDamaged, IndexNotFound
+from .generations import current_generation, delete_generation, write_lock
 from .indexing import Progress, sync_index
 from .keywords import KeywordIndex
-from .store import (
-    KEYWORDS_DIR,
-    IndexStore,
-    Manifest,
-    current_generation,
-    delete_generation,
-    write_lock,
-)
+from .manifest import Manifest
+from .store import KEYWORDS_DIR, IndexStore
 
 if TYPE_CHECKING:
     from langchain_core.embeddings import Embeddings

@@ -16,18 +16,12 @@ from typing import TYPE_CHECKING
 from .chunking import Chunk, chunk_document
 from .config import Settings
 from .errors import CorpusNotFound, LoadError
+from .generations import current_generation, remove_abandoned_generations, utc_now, write_lock
 from .limits import Limits
 from .loading.corpus import hash_file, iter_corpus, load_document
+from .manifest import FileRecord, Manifest
 from .organisations import spellings
-from .store import (
-    FileRecord,
-    IndexStore,
-    Manifest,
-    current_generation,
-    remove_abandoned_generations,
-    utc_now,
-    write_lock,
-)
+from .store import IndexStore
 
 if TYPE_CHECKING:  # langchain_core is slow to import: only for annotations here
     from langchain_core.embeddings import Embeddings

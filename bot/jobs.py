@@ -18,8 +18,8 @@ from dataclasses import dataclass, replace
 from time import monotonic, sleep
 
 from .errors import IndexLocked
+from .generations import utc_now
 from .indexing import IndexReport
-from .store import utc_now
 
 log = logging.getLogger(__name__)
 

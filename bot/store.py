@@ -1,124 +1,31 @@
-"""The persistent index: a Chroma collection of chunk vectors plus a manifest, in generations.
-
-Layout of the index folder::
-
-    index/
-      CURRENT              name of the generation in use (replaced atomically)
-      gen-<time>/          one generation: manifest.json, chroma/ (vectors), bm25/ (keywords,
-                           rebuilt from the stored chunks after every run that changed them)
-      .lock                held by the one process that writes
-
-With ``BOT_CHROMA_HOST`` set, the vectors live on a Chroma server instead of ``chroma/``: each
-generation is the server collection ``{BOT_COLLECTION}-{generation}``, and deleting a generation
-deletes its collection too. The manifest and the BM25 index stay in the index folder.
-
-A rebuild writes a new generation beside the one in use and switches ``CURRENT`` when it is
-complete, so a killed rebuild leaves the previous index usable. Incremental updates write into
-the current generation, vectors first and manifest last; a run that was interrupted is noticed
-(the manifest stays marked ``dirty``) and the next one removes orphaned chunks.
+"""One generation of the index as a store of chunks: the Chroma collection of their vectors,
+text and metadata (add, delete, get, query, read back in batches), the keyword side index
+(``bot.keywords``) rebuilt from it, and the cheap check that both agree with the manifest
+(``bot.manifest``). Where generations live and which one is in use is ``bot.generations``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
-import errno
-import fcntl
-import json
-import os
-import shutil
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chunking import CHUNKER_VERSION, Chunk
+from .chunking import Chunk
 from .config import Settings
-from .errors import ConfigError, IndexDamaged, IndexLocked, IndexMismatch, IndexNotFound
+from .errors import IndexDamaged, IndexMismatch, IndexNotFound
+from .generations import chroma_client, current_generation, new_generation, publish
 from .injection import instruction_sentences
 from .keywords import ROWS_FILE, TEXT_LANGUAGE, KeywordIndex
+from .manifest import Manifest
 
-MANIFEST_VERSION = 1
-CURRENT_FILE = "CURRENT"
-LOCK_FILE = ".lock"
-BUILDING_MARKER = "BUILDING"
 KEYWORDS_DIR = "bm25"
 
 #: chromadb's process-wide client cache is not safe to fill from several threads at once (the
 #: first questions of concurrent chat users failed with "Could not connect to tenant
 #: default_tenant"), so clients and collections are created under this lock.
 _CHROMA_LOCK = threading.Lock()
-
-
-def utc_now() -> str:
-    """Current time as an ISO 8601 string in UTC, seconds precision."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-@dataclass
-class FileRecord:
-    """What the index knows of one corpus file."""
-
-    hash: str
-    title: str
-    chunk_ids: list[str]
-    metadata: dict[str, Any]
-    indexed_at: str
-
-
-@dataclass
-class Manifest:
-    """The index describes itself: model, dimension, chunking and every file's content hash."""
-
-    embedding_model: str
-    dimension: int
-    chunk_tokens: int
-    chunk_overlap: int
-    chunker_version: int = CHUNKER_VERSION
-    embedding_backend: str = "torch"  # indexes written before the setting existed were torch
-    files: dict[str, FileRecord] = field(default_factory=dict)
-    created_at: str = field(default_factory=utc_now)
-    updated_at: str = field(default_factory=utc_now)
-    dirty: bool = False
-    version: int = MANIFEST_VERSION
-
-    @classmethod
-    def for_settings(cls, settings: Settings, dimension: int) -> Manifest:
-        """An empty manifest for an index built with ``settings``."""
-        return cls(settings.embedding_model, dimension, settings.chunk_tokens,
-                   settings.chunk_overlap, embedding_backend=settings.embedding_backend)
-
-    def mismatch(self, settings: Settings) -> str | None:
-        """Why an index built this way cannot serve ``settings``, or None when it can."""
-        wanted = (settings.embedding_model, settings.embedding_backend, settings.chunk_tokens,
-                  settings.chunk_overlap, CHUNKER_VERSION)
-        have = (self.embedding_model, self.embedding_backend, self.chunk_tokens,
-                self.chunk_overlap, self.chunker_version)
-        if wanted == have:
-            return None
-        return (
-            f"the index was built with model {self.embedding_model!r} on the "
-            f"{self.embedding_backend} backend ({self.dimension} dimensions), chunks of "
-            f"{self.chunk_tokens} tokens with {self.chunk_overlap} overlap "
-            f"(chunker v{self.chunker_version}); the settings ask for model "
-            f"{settings.embedding_model!r} on the {settings.embedding_backend} backend "
-            f"(BOT_EMBEDDING_BACKEND), chunks of {settings.chunk_tokens}/"
-            f"{settings.chunk_overlap} (chunker v{CHUNKER_VERSION})"
-        )
-
-    def to_json(self) -> str:
-        """The manifest as JSON text."""
-        return json.dumps(dataclasses.asdict(self), indent=1, ensure_ascii=False)
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        """Parse a manifest written by ``to_json``."""
-        raw = json.loads(text)
-        raw["files"] = {k: FileRecord(**v) for k, v in raw.get("files", {}).items()}
-        return cls(**raw)
 
 
 def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
@@ -183,12 +90,7 @@ class IndexStore:
         generation = current_generation(root)
         if generation is None:
             raise IndexNotFound(str(root))
-        manifest_path = root / generation / "manifest.json"
-        try:
-            manifest = Manifest.from_json(manifest_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise IndexDamaged(str(root), f"{generation}/manifest.json is unreadable: "
-                                          f"{exc.__class__.__name__}") from exc
+        manifest = Manifest.read(root, generation)
         reason = manifest.mismatch(settings)
         if reason:
             raise IndexMismatch(
@@ -201,9 +103,7 @@ class IndexStore:
         """A new, empty generation (not yet current: ``publish()`` makes it so)."""
         root = settings.index_dir
         root.mkdir(parents=True, exist_ok=True)
-        generation = time.strftime("gen-%Y%m%dT%H%M%S") + f"-{os.getpid()}-{time.time_ns() % 10**6}"
-        (root / generation).mkdir()
-        (root / generation / BUILDING_MARKER).touch()
+        generation = new_generation(root)
         store = cls(root, generation, Manifest.for_settings(settings, dimension), settings)
         store.save_manifest()
         return store
@@ -400,19 +300,12 @@ class IndexStore:
 
     def save_manifest(self) -> None:
         """Write the manifest atomically."""
-        self.manifest.updated_at = utc_now()
-        write_atomic(self.path / "manifest.json", self.manifest.to_json())
+        self.manifest.save(self.path)
 
     def publish(self) -> None:
         """Make this generation the current one and delete generations older than the last
         (with their collections on a Chroma server)."""
-        previous = current_generation(self.root)
-        (self.path / BUILDING_MARKER).unlink(missing_ok=True)
-        write_atomic(self.root / CURRENT_FILE, self.generation + "\n")
-        keep = {self.generation, previous}
-        for child in self.root.glob("gen-*"):
-            if child.name not in keep:
-                delete_generation(child, self.settings)
+        publish(self.root, self.generation, self.settings)
 
     def close(self) -> None:
         """Release the Chroma client; the next use reads the index from disk afresh."""
@@ -422,87 +315,3 @@ class IndexStore:
             client.close()  # the last client of a path stops chromadb's cached in-memory state
         self._keywords = None
         self._count = None
-
-
-def current_generation(root: Path) -> str | None:
-    """Name of the generation in use, or None when the folder holds no index (or ``CURRENT``
-    names a generation that is gone: the next ``index`` builds afresh)."""
-    try:
-        name = (root / CURRENT_FILE).read_text(encoding="utf-8").strip()
-    except OSError:
-        return None
-    return name if name and (root / name).is_dir() else None
-
-
-def remove_abandoned_generations(root: Path, settings: Settings | None = None) -> None:
-    """Delete generations left by interrupted rebuilds (call with the write lock held); with
-    ``settings`` naming a Chroma server, their collections on it too."""
-    for marker in root.glob(f"gen-*/{BUILDING_MARKER}"):
-        delete_generation(marker.parent, settings)
-
-
-def chroma_client(settings: Settings, path: Path):
-    """A chromadb client: ``HttpClient`` of the server ``BOT_CHROMA_HOST`` names, else an
-    on-disk ``PersistentClient`` in ``path``."""
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    chroma_settings = ChromaSettings(anonymized_telemetry=False)
-    if settings.chroma_host:
-        try:
-            return chromadb.HttpClient(host=settings.chroma_host, port=settings.chroma_port,
-                                       settings=chroma_settings)
-        except Exception as exc:  # connection refused, wrong server, ...
-            raise ConfigError(
-                f"the Chroma server at {settings.chroma_host}:{settings.chroma_port} does not "
-                f"answer ({exc.__class__.__name__}): start it with `chroma run --path DIR "
-                f"--host {settings.chroma_host} --port {settings.chroma_port}`, or unset "
-                "BOT_CHROMA_HOST for an on-disk index") from exc
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
-
-
-def delete_generation(folder: Path, settings: Settings | None = None) -> None:
-    """Delete a generation's folder and, in server mode, its collection on the server."""
-    if settings is not None and settings.chroma_host:
-        try:
-            chroma_client(settings, folder / "chroma").delete_collection(
-                f"{settings.collection}-{folder.name}")
-        except Exception:  # noqa: BLE001 - already gone, or the server is down: nothing to do
-            pass
-    shutil.rmtree(folder, ignore_errors=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write a file so that readers see the old or the new content, never a mix."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(text)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-
-
-@contextlib.contextmanager
-def write_lock(root: Path) -> Iterator[None]:
-    """Hold the index's write lock; raise ``IndexLocked`` if another process holds it."""
-    root.mkdir(parents=True, exist_ok=True)
-    path = root / LOCK_FILE
-    handle = open(path, "a+", encoding="utf-8")
-    try:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                raise
-            handle.seek(0)
-            holder = handle.read().strip() or "another process"
-            raise IndexLocked(
-                f"the index at {root} is being updated by {holder}; try again when it finishes"
-            ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"process {os.getpid()} since {utc_now()}")
-        handle.flush()
-        yield
-    finally:
-        handle.close()

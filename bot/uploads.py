@@ -35,8 +35,8 @@ from pathlib import Path
 
 from .config import Settings
 from .errors import BotError
+from .generations import utc_now
 from .loading.corpus import IGNORE_FILE, SIDECAR_SUFFIX, hash_file, iter_corpus
-from .store import utc_now
 
 #: Extensions of uploads the corpus accepts (the types the loaders can read).
 ALLOWED_EXTENSIONS = (".md", ".markdown", ".txt", ".html", ".htm", ".pdf", ".docx")

@@ -35,8 +35,8 @@ from starlette.middleware import Middleware
 from .access import HostGuard
 from .api import Bot
 from .config import Settings
+from .generations import current_generation
 from .jobs import IndexRunner
-from .store import current_generation
 from .uploads import is_loopback
 from .webapp.chat import MODES, ChatTab
 from .webapp.common import Context

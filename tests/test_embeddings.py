@@ -17,7 +17,7 @@ from bot.embeddings import (
     load_embeddings,
 )
 from bot.errors import ConfigError, IndexMismatch
-from bot.store import Manifest
+from bot.manifest import Manifest
 
 TEXTS = [
     "The Alpha Bio Cluster was founded in 2005 in Graz.",

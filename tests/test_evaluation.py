@@ -19,7 +19,7 @@ from bot.evaluation.checks import asked_organisations, cut_short_pieces, known_o
 from bot.evaluation.metrics import failures, faults, metrics, metrics_by_kind, ndcg
 from bot.evaluation.questions import load_questions, select_split
 from bot.evaluation.report import write_report
-from bot.store import FileRecord
+from bot.manifest import FileRecord
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -21,7 +21,7 @@ from click.testing import CliRunner
 from bot import Bot, Settings
 from bot.cli import main
 from bot.errors import IndexDamaged
-from bot.store import current_generation
+from bot.generations import current_generation
 
 from .conftest import dedent, write_corpus
 from .webserver import free_port

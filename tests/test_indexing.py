@@ -9,7 +9,7 @@ import pytest
 
 from bot import Bot, Settings
 from bot.errors import CorpusNotFound, IndexLocked, IndexMismatch, IndexNotFound
-from bot.store import write_lock
+from bot.generations import write_lock
 
 from .conftest import write_corpus
 

@@ -275,7 +275,7 @@ def test_index_built_before_the_reflow_is_refused() -> None:
 
     from bot.chunking import CHUNKER_VERSION
     from bot.config import Settings
-    from bot.store import Manifest
+    from bot.manifest import Manifest
 
     settings = Settings.from_env()
     current = Manifest.for_settings(settings, 384)

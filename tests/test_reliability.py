@@ -43,8 +43,9 @@ from langchain_core.embeddings import Embeddings
 from bot import Bot, Settings
 from bot.cli import EXIT_SOME_FAILED
 from bot.errors import LoadError
+from bot.generations import BUILDING_MARKER, current_generation, write_lock
 from bot.loading.corpus import file_hash, hash_file, load_document
-from bot.store import BUILDING_MARKER, IndexStore, current_generation, write_lock
+from bot.store import IndexStore
 from bot.web import WebApp
 
 from .conftest import write_corpus

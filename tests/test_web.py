@@ -23,7 +23,7 @@ from gradio_client import Client, handle_file
 from gradio_client.exceptions import AppError
 
 from bot import Bot, Settings
-from bot.store import current_generation, write_lock
+from bot.generations import current_generation, write_lock
 from bot.web import MODES, WebApp
 from bot.webapp.chat import plain_history
 

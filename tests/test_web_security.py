@@ -23,8 +23,8 @@ from gradio_client import Client
 from gradio_client.exceptions import AppError
 
 from bot import Bot, Settings
+from bot.generations import current_generation
 from bot.jobs import IndexRunner
-from bot.store import current_generation
 from bot.web import WebApp, launch_options
 
 from .conftest import write_corpus

@@ -14,7 +14,7 @@ from time import perf_counter
 from typing import Any
 
 from ..errors import ConfigError
-from ..store import FileRecord
+from ..manifest import FileRecord
 from .metrics import ndcg
 
 

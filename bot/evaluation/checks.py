@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 
+from ..manifest import FileRecord
 from ..question import names as question_names
-from ..store import FileRecord
 from ..text import fold
 
 #: Cluster values of documents about no single organisation.

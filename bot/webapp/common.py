@@ -16,8 +16,8 @@ from ..api import Bot
 from ..config import Settings
 from ..errors import BotError, EmptyIndex, EntryTooLong, IndexLocked, IndexNotFound
 from ..feedback import FeedbackLimits, FeedbackStore
+from ..generations import current_generation
 from ..jobs import IndexRunner
-from ..store import current_generation
 from ..uploads import AccessDenied, UploadRejected
 
 log = logging.getLogger(__name__)
