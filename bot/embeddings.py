@@ -13,8 +13,8 @@ Two local backends compute the same all-MiniLM-L6-v2 vectors (``BOT_EMBEDDING_BA
 Two more ask a server for the vectors of the model it serves (``bot/embedding_servers.py``):
 ``ollama`` (Ollama's ``/api/embed``) and ``openai`` (any OpenAI-compatible ``/embeddings``).
 
-The index records the backend and model (``bot/store.py``): vectors of one are not mixed with
-another's.
+The index records the backend and model in its manifest (``bot/manifest.py``): vectors of one
+are not mixed with another's.
 """
 
 from __future__ import annotations

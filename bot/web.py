@@ -4,10 +4,11 @@
     serve(Settings.from_env())           # what `python app.py` and `clusterbot serve` do
 
 Each tab is a module of ``bot.webapp`` whose handlers are plain functions over the library
-(``chat``, ``compare``, ``documents``, ``insights``); this module lays the tabs out and starts
-the server. Who may call which handler, and from where, is decided by ``bot.access`` (its
-docstring is the security model). ``GET /corpus/<source>`` serves the original documents
-(``bot.webapp.passages``), behind the same Host/Origin check as the rest of the app.
+(``chat``, ``compare``, ``documents`` with ``changes``, ``insights``); this module lays the tabs
+out and starts the server. Who may call which handler, and from where, is decided by
+``bot.access`` (its docstring is the security model). ``GET /corpus/<source>`` serves the
+original documents (``bot.webapp.passages``), behind the same Host/Origin check as the rest of
+the app.
 
 Documented API endpoints (see "Use via API" at the bottom of the page)::
 
