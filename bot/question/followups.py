@@ -16,7 +16,10 @@ resolves what the follow-up points back to:
   does ("the moncayo hydrogen cluster" becomes "Moncayo Hydrogen Cluster");
 - "they", "them" or "those two" become the organisations of the previous turn: those its
   question named or, when it asked which cluster, the one cluster the answer's first line
-  names.
+  names; a follow-up so resolved that names no year is asked of the one year the previous
+  question named ("what about their total income?" after "aurora team size 2024?");
+- a follow-up that only names another audience ("and for non-members?", "what about for
+  SMEs") reuses the previous question for it.
 
 Whatever is left unresolved, or an "it" that may mean the thing the previous question asked
 about ("What does X offer?" - "How much does it cost?"), is asked together with the previous
