@@ -250,15 +250,9 @@ class KeywordIndex:
         """Whether the indexed text holds ``word`` (a token of it as stemmed in ``language`` or
         in any language of the chunks), or a word one typo from it (two in a long word)."""
         tokens = set(query_tokens(word, list(dict.fromkeys([language, *self.languages]))))
-        vocabulary = self.bm25.vocab_dict
-        if not tokens or tokens & vocabulary.keys():
+        if not tokens or tokens & self.bm25.vocab_dict.keys():
             return True
-        with self._lock:
-            if self._vocabulary is None:
-                self._vocabulary = list(vocabulary)
-        limit = 1 if len(word) < LONG_WORD else 2
-        return any(process.extractOne(token, self._vocabulary, scorer=OSA.distance,
-                                      score_cutoff=limit) for token in tokens)
+        return any(self._near(token, word) for token in tokens)
 
     def spelled(self, word: str, language: str = DEFAULT_LANGUAGE) -> str | None:
         """The indexed word that ``word``, which the indexed text does not hold, is a typo of
@@ -267,11 +261,16 @@ class KeywordIndex:
         tokens = tokenize([word], language)[0]
         if len(tokens) != 1 or tokens[0] in self.bm25.vocab_dict:
             return None
+        return self._near(tokens[0], word)
+
+    def _near(self, token: str, word: str) -> str | None:
+        """The indexed token nearest ``token`` (of ``word``), one typo away or two in a long
+        word; None when none is that near."""
         with self._lock:
             if self._vocabulary is None:
                 self._vocabulary = list(self.bm25.vocab_dict)
         limit = 1 if len(word) < LONG_WORD else 2
-        found = process.extractOne(tokens[0], self._vocabulary, scorer=OSA.distance,
+        found = process.extractOne(token, self._vocabulary, scorer=OSA.distance,
                                    score_cutoff=limit)
         return found[0] if found else None
 

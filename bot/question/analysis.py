@@ -244,21 +244,9 @@ class QuestionAnalyser:
         """``question`` with each word that is in no dictionary of its language and not in the
         indexed text, but one typo from a word of it ("memebrs"), written as that word: what
         it asks is then read ("members") and found."""
-        keywords = self.store.keywords
-        if keywords is None:
-            return question
-        from wordfreq import zipf_frequency  # its import takes a fifth of a second
-
         mended = question
-        for word in dict.fromkeys(content_words(question)):
-            if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or self.entities.find(word):
-                continue
-            try:
-                if zipf_frequency(word, language) > 0:
-                    continue
-            except LookupError:  # a language wordfreq has no list for
-                continue
-            spelled = keywords.spelled(word, language)
+        for word in dict.fromkeys(self._undictionaried(question, language)):
+            spelled = self.store.keywords.spelled(word, language)
             if spelled:
                 mended = re.sub(rf"\b{re.escape(word)}\b", spelled, mended, flags=re.I)
         return mended
@@ -267,8 +255,14 @@ class QuestionAnalyser:
         """The words of ``question`` that are in no dictionary of its language and not in the
         indexed text, not even with a typo: names of organisations the index does not know,
         however they are written ("how many members does minalogic have")."""
-        keywords = self.store.keywords
-        if keywords is None:
+        return [word for word in self._undictionaried(question, language)
+                if not self.store.keywords.knows(word, language)]
+
+    def _undictionaried(self, question: str, language: str) -> list[str]:
+        """The words of ``question``, long enough to hold a typo and no cluster's name, that
+        are in no dictionary of its language (none without a keyword index, or for a language
+        wordfreq has no list for)."""
+        if self.store.keywords is None:
             return []
         from wordfreq import zipf_frequency  # its import takes a fifth of a second
 
@@ -277,10 +271,8 @@ class QuestionAnalyser:
             if len(word) < MIN_TYPO_LENGTH or not word.isalpha() or self.entities.find(word):
                 continue
             try:
-                in_dictionary = zipf_frequency(word, language) > 0
+                if zipf_frequency(word, language) == 0:
+                    found.append(word)
             except LookupError:  # a language wordfreq has no list for
-                continue
-            if not in_dictionary and not keywords.knows(word, language):
-                found.append(word)
+                return []
         return found
-
