@@ -33,6 +33,25 @@ members' sites at 7:30 in the morning: the Sawmill Breakfasts.
 Cost: EUR 6,500 for twelve breakfasts. Result: average attendance of 28 people.
 """
 
+THETA = """\
+# Theta Energy Cluster – scorecard 2024
+
+## What we did and what it delivered
+Supplier Days. Two events with offshore developers in April and October. Members booked 90
+meetings of twenty minutes. Cost GBP 12,000. Result: 9 contracts won by member SMEs.
+
+Biogas Circle (did not work). Monthly evening talks with slides.
+Attendance fell from 31 in January to 7 by October 2024. Catering cost GBP 2,800 for the
+year. From 2025 the circle meets quarterly, always on a plant visit.
+
+Member survey. Only 12 responses came back.
+
+## Interview with the director
+Q: Anything else that did not go well?
+A: The founder mentoring. We paired ten founders with senior members in 2023. After four
+months only two pairs still met. We dropped it.
+"""
+
 
 @pytest.fixture(scope="module")
 def practices(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Bot:
@@ -41,6 +60,7 @@ def practices(tmp_path_factory: pytest.TempPathFactory, embeddings) -> Bot:
     corpus.mkdir()
     (corpus / "zeta-practices.md").write_text(ZETA, encoding="utf-8")
     (corpus / "eta-report.md").write_text(ETA, encoding="utf-8")
+    (corpus / "theta-scorecard.md").write_text(THETA, encoding="utf-8")
     bot = Bot(Settings.from_env(env={}, corpus_dir=corpus, index_dir=root / "index"), embeddings)
     bot.index()
     return bot
@@ -63,3 +83,19 @@ def test_a_named_practice_asked_for_cost_and_result(practices: Bot) -> None:
 def test_what_did_not_work_is_a_practice_question(practices: Bot, tmp_path: Path) -> None:
     answer = practices.ask("what did eta try that didn't work with sawmill owners?")
     assert not answer.abstained and "evening seminars" in answer.text
+
+
+def test_a_practice_told_in_one_paragraph_is_quoted_from_its_name_to_its_result(
+        practices: Bot) -> None:
+    answer = practices.ask("how did theta energy cluster help smes win contracts")
+    assert "Supplier Days" in answer.text  # the paragraph's first sentence names it
+    assert "12,000" in answer.text and "9 contracts" in answer.text
+    assert "Biogas" not in answer.text  # the next paragraph is another practice
+
+
+def test_what_happened_or_went_wrong_asks_for_the_account_of_a_practice(practices: Bot) -> None:
+    biogas = practices.ask("what happened with the theta biogas circle")
+    assert "31 in January" in biogas.text and "2,800" in biogas.text  # the lines after it
+    assert "Supplier Days" not in biogas.text
+    mentoring = practices.ask("theta founder mentoring, what went wrong")
+    assert "ten founders" in mentoring.text and "two pairs" in mentoring.text

@@ -112,7 +112,13 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     kind = compared_kind(main, language) if compared else expected_kind(main, language)
     return Part(main, kind, focus, terms, wanted, _YEARS.findall(main), subjects,
                 narrowed if narrowed not in QUESTION_WORDS and not compared else None,
-                asks_practice(main, language), asks_for_clusters(main, language))
+                _asks_practice(main, language), asks_for_clusters(main, language))
+
+
+def _asks_practice(text: str, language: str) -> bool:
+    """Whether ``text`` asks how something was done, or what went wrong with it: both are
+    answered by the account of a practice."""
+    return asks_practice(text, language) or asks_failure(text, language)
 
 
 @dataclass
@@ -236,7 +242,7 @@ class QuestionAnalyser:
             text, self.embeddings.embed_query(text), entities, across, written, others,
             compares, language, unknown, ranks, asked, False,
             (entities + others) or named_phrases(main), ranking,
-            asks_practice(main, language), asks_failure(main, language),
+            _asks_practice(main, language), asks_failure(main, language),
             asks_for_clusters(main, language), higher=comparative(main, language),
             comparing_words=comparative_words(main, language), bound=threshold(main, language)))
 
