@@ -44,3 +44,16 @@ def test_a_follow_up_is_made_standalone_before_it_is_read(bot: Bot) -> None:
     assert question.entities == ["Alpha Bio Cluster"] and question.parts[0].kind == "year"
     assert bot.ask("And when was it founded?", history=history).metadata["query"] == \
         question.text
+
+
+def test_a_terse_question_names_its_fact_by_a_noun_that_the_passage_must_speak_of(
+        bot: Bot) -> None:
+    (salary,) = bot.analyse("alpha bio cluster manager salary").parts
+    assert salary.kind is None and {"salar"} <= salary.topic
+    (fee,) = bot.analyse("alpha subscription for a small company").parts
+    assert "fee" in fee.topic  # the synonym the documents use
+    assert not bot.analyse("How did Alpha raise its fee income?").parts[0].topic  # a practice
+    # no passage speaks of a salary: the income figures next to it are no answer
+    assert bot.ask("alpha bio cluster manager salary").abstained
+    subscription = bot.ask("alpha subscription for a small company")
+    assert not subscription.abstained and "450 euros" in subscription.text

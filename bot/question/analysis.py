@@ -42,6 +42,7 @@ from .vocabulary import (
     comparative_words,
     concept_group,
     expected_kind,
+    fact_noun,
     is_stopword,
     stem,
     superlative,
@@ -87,6 +88,9 @@ class Part:
     practice: bool = False
     #: whether its answer is one or more clusters ("Which clusters ...?")
     across: bool = False
+    #: what a terse question names by a noun alone ("salary" in "X manager salary"): the
+    #: passage that answers it (its text, title or headings) speaks of it, in any language
+    topic: frozenset[str] = frozenset()
 
 
 def analyse_part(text: str, entities: list[str], language: str, compared: bool) -> Part:
@@ -110,9 +114,15 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     # a comparison may narrow each side differently ("the fee for a small company at A with
     # the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
     kind = compared_kind(main, language) if compared else expected_kind(main, language)
+    practice = _asks_practice(main, language)
+    # a terse question names the fact it asks for by a noun alone ("X salary"): a passage
+    # that answers it speaks of that (not in a practice: "how did X raise fee income?" asks
+    # for the account)
+    noun = None if kind or compared or practice else fact_noun(main, language)
     return Part(main, kind, focus, terms, wanted, _YEARS.findall(main), subjects,
                 narrowed if narrowed not in QUESTION_WORDS and not compared else None,
-                _asks_practice(main, language), asks_for_clusters(main, language))
+                practice, asks_for_clusters(main, language),
+                concept_group(noun) if noun else frozenset())
 
 
 def _asks_practice(text: str, language: str) -> bool:

@@ -113,6 +113,14 @@ def expected_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None
     return min(found)[2] if found else None
 
 
+def fact_noun(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
+    """The noun that names the fact a question without a question form asks for ("fee" in
+    "saimaa fee for individual members"), in its language or English; the first one found."""
+    found = [match for rule in _question_rules("fact_nouns", language)
+             if (match := rule.search(question))]
+    return min(found, key=lambda match: match.start()).group(0) if found else None
+
+
 def is_stopword(word: str, language: str) -> bool:
     """Whether ``word`` is a stopword of ``language``."""
     return word.lower() in stopwords(language)
