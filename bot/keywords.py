@@ -248,11 +248,9 @@ class KeywordIndex:
 
     def knows(self, word: str, language: str = DEFAULT_LANGUAGE) -> bool:
         """Whether the indexed text holds ``word`` (a token of it as stemmed in ``language`` or
-        in any language of the chunks), or a word one typo from it (two in a long word)."""
+        in any language of the chunks)."""
         tokens = set(query_tokens(word, list(dict.fromkeys([language, *self.languages]))))
-        if not tokens or tokens & self.bm25.vocab_dict.keys():
-            return True
-        return any(self._near(token, word) for token in tokens)
+        return not tokens or bool(tokens & self.bm25.vocab_dict.keys())
 
     def spelled(self, word: str, language: str = DEFAULT_LANGUAGE) -> str | None:
         """The indexed word that ``word``, which the indexed text does not hold, is a typo of

@@ -32,6 +32,12 @@ _LEADING = {"the", "a", "an", "our", "at", "in", "for", "and", "of", "with", "by
 MULTIPLE = "multiple"
 
 
+def closes_name(word: str) -> bool:
+    """Whether ``word`` closes an organisation's name in some language ("alliance",
+    "Netzwerk")."""
+    return fold(word) in _heads("en")[0]
+
+
 @cache
 def _heads(language: str) -> tuple[frozenset[str], frozenset[str]]:
     """The words that close a name in any language, and those that open one in ``language``."""

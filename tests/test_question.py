@@ -57,3 +57,14 @@ def test_a_terse_question_names_its_fact_by_a_noun_that_the_passage_must_speak_o
     assert bot.ask("alpha bio cluster manager salary").abstained
     subscription = bot.ask("alpha subscription for a small company")
     assert not subscription.abstained and "450 euros" in subscription.text
+
+
+def test_a_word_of_a_cluster_s_name_inside_an_unknown_name_does_not_name_that_cluster(
+        bot: Bot) -> None:
+    assert bot.analyse("alpha staff").entities == ["Alpha Bio Cluster"]
+    # "membex" is one typo from "member" but stands in a name: it is not mended, and "alpha"
+    # next to it is part of that name, not the Alpha Bio Cluster
+    unknown = bot.analyse("membex alpha alliance staff")
+    assert unknown.entities == [] and unknown.unknown == ["membex"]
+    answer = bot.ask("membex alpha alliance staff")
+    assert answer.abstained and "membex" in answer.text

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from ..language import DEFAULT_LANGUAGE, detect
+from ..organisations import closes_name
 from ..text import content_words, fold, words
 from .bounds import Threshold, threshold
 from .followups import Message, rewrite_follow_up
@@ -122,7 +123,7 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     return Part(main, kind, focus, terms, wanted, _YEARS.findall(main), subjects,
                 narrowed if narrowed not in QUESTION_WORDS and not compared else None,
                 practice, asks_for_clusters(main, language),
-                concept_group(noun) if noun else frozenset())
+                concept_group(noun, language) if noun else frozenset())
 
 
 def _asks_practice(text: str, language: str) -> bool:
@@ -235,14 +236,15 @@ class QuestionAnalyser:
         """The analysis of a question that stands on its own (its typos mended)."""
         language = detect(text)
         asked, text = text, self._mended(text, language)
-        entities = self.entities.find(text)
+        unheard = self._unheard_of(text, language)
+        entities = self.entities.find(text, frozenset(fold(w) for w in unheard))
         written = {e: name for e in entities if (name := self.entities.written(text, e)) != e}
         main = text.split(FOLLOWING)[0]
         others, unknown = ([name for name in other_names(text, entities, written, language,
                                                          single_words)
                             if not self.entities.find(name)] for single_words in (False, True))
         named = {w for name in unknown for w in words(fold(name))}
-        unknown += [w for w in self._unheard_of(text, language) if fold(w) not in named]
+        unknown += [w for w in unheard if fold(w) not in named]
         compares = is_comparison(main, [written.get(e, e) for e in entities] + others)
         others = others if compares else []
         ranking = superlative(main, language)
@@ -260,16 +262,20 @@ class QuestionAnalyser:
         """``question`` with each word that is in no dictionary of its language and not in the
         indexed text, but one typo from a word of it ("memebrs"), written as that word: what
         it asks is then read ("members") and found."""
+        tokens = words(question)
+        # a word two words or less before one that closes a name ("medicon valley alliance")
+        # is a name, not a typo
+        named = {w for n, w in enumerate(tokens) if any(map(closes_name, tokens[n + 1:n + 3]))}
         mended = question
         for word in dict.fromkeys(self._undictionaried(question, language)):
-            spelled = self.store.keywords.spelled(word, language)
+            spelled = None if word in named else self.store.keywords.spelled(word, language)
             if spelled:
                 mended = re.sub(rf"\b{re.escape(word)}\b", spelled, mended, flags=re.I)
         return mended
 
     def _unheard_of(self, question: str, language: str) -> list[str]:
-        """The words of ``question`` that are in no dictionary of its language and not in the
-        indexed text, not even with a typo: names of organisations the index does not know,
+        """The words of ``question`` (its typos mended) that are in no dictionary of its
+        language and not in the indexed text: names of organisations the index does not know,
         however they are written ("how many members does minalogic have")."""
         return [word for word in self._undictionaried(question, language)
                 if not self.store.keywords.knows(word, language)]

@@ -92,17 +92,21 @@ class EntityMatcher:
                 return alias
         return name
 
-    def find(self, question: str) -> list[str]:
-        """Cluster names mentioned in ``question``, in order of first mention."""
+    def find(self, question: str, unheard: frozenset[str] = frozenset()) -> list[str]:
+        """Cluster names mentioned in ``question``, in order of first mention. A word of one
+        cluster's name does not name it next to a word of ``unheard`` (words the index does
+        not know): "valley" in "medicon valley alliance" is part of another name."""
         folded = fold(question)
         found: dict[str, int] = {}
         for alias, name in [*((n, n) for n in self.names), *self.aliases.items()]:
             match = re.search(rf"\b{re.escape(fold(alias))}\b", folded)
             if match and match.start() < found.get(name, 10**9):
                 found[name] = match.start()
-        for position, word in enumerate(words(folded)):
+        tokens = words(folded)
+        for position, word in enumerate(tokens):
             name = self.keys.get(word) or self._misspelt(word)
-            if name and name not in found:
+            if name and name not in found and not unheard & set(
+                    tokens[max(position - 1, 0):position + 2]):
                 found[name] = 10_000 + position
         return sorted(found, key=found.get)
 

@@ -85,10 +85,20 @@ def _concepts() -> dict[str, frozenset[str]]:
     return _grouped(across_languages=True)
 
 
-def concept_group(word: str) -> frozenset[str]:
-    """The stems of ``word``'s concept in every language ("members": Mitglieder, soci...)."""
+def concept_group(word: str, language: str | None = None) -> frozenset[str]:
+    """The stems of ``word``'s concept in every language ("members": Mitglieder, soci...);
+    given its ``language``, only when the word is one of the synonyms of that language or of
+    English (the French "salariés" makes no concept of the English "salary")."""
     word_stem = stem(word)
+    if language is not None and word_stem not in _own_stems(language):
+        return frozenset((word_stem,))
     return _concepts().get(word_stem, frozenset((word_stem,)))
+
+
+@cache
+def _own_stems(language: str) -> frozenset[str]:
+    return frozenset(stem(w) for code in (language, DEFAULT_LANGUAGE)
+                     for group in lexicon(code).get("synonyms", {}).values() for w in group)
 
 
 def synonym_group(word: str) -> frozenset[str]:
