@@ -6,10 +6,11 @@ not know the organisation, so a question about it cannot be matched to its docum
 figures cannot be kept apart from other organisations'. Here an organisation's name is a run of
 capitalised words closed by a word such as "Cluster" or "Netzwerk" (or opened by one, in the
 languages that put it first: "Pôle Ligéria Agro"); these words are per language in the lexicons
-(``organisation_heads``). A document is about the organisation its title names; without a name
-in the title, about the one its text names more often than all others together (twice at
-least, or once in a signature when it names no other); about ``multiple`` when it names
-several evenly.
+(``organisation_heads``). A document is about the organisation its title names; or the name
+its title opens with before a dash or colon, with a word no common English word ("Garonne
+AgriNova - Rapport 2024"), when its text names it twice; else about the one its text names
+more often than all others together (twice at least, or once in a signature when it names no
+other); about ``multiple`` when it names several evenly.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ from .text import fold
 #: A run of capitalised words, joined by the particles of names in Romance languages.
 _RUN = re.compile(r"[A-ZÀ-Ý][\w’'.&-]*(?:[ \t]+(?:[A-ZÀ-Ý][\w’'.&-]*|(?:de|del|della|di|du|des|"
                   r"d[’'])(?=[ \t]*[A-ZÀ-Ý])))*")
+#: What parts a title's opening name from the rest ("Garonne AgriNova - Rapport 2024").
+_TITLE_SEPARATOR = re.compile(r"\s+[-–—]\s+|:\s+")
+#: The Zipf frequency above which a word is common English: a name has a word rarer than that.
+_COMMON_WORD = 3.0
 #: Words that open a run without being part of a name.
 _LEADING = {"the", "a", "an", "our", "at", "in", "for", "and", "of", "with", "by", "from", "to",
             "on", "about", "new", "dear", "this", "that", "der", "die", "das", "le", "la", "il",
@@ -93,6 +98,9 @@ def document_organisation(title: str, text: str, language: str) -> str | None:
         return _as_written(name, text)
     if in_title:
         return MULTIPLE
+    lead = _title_lead(title, text)
+    if lead:
+        return lead
     names = organisation_names(text, language)
     mentions = Counter(fold(n) for n in names)
     if not mentions:
@@ -104,6 +112,23 @@ def document_organisation(title: str, text: str, language: str) -> str | None:
             count > sum(mentions.values()) - count):
         return next(n for n in names if fold(n) == top)
     return MULTIPLE if len(mentions) > 1 else None
+
+
+def _title_lead(title: str, text: str) -> str | None:
+    """The name a title opens with before a dash or a colon ("Garonne AgriNova - Rapport
+    d'activité 2024"), when it is no run of common words ("Annual Report - 2024") and the
+    text names it twice at least: an organisation without a head word."""
+    parts = _TITLE_SEPARATOR.split(title, maxsplit=1)
+    run = _RUN.fullmatch(parts[0].strip()) if len(parts) == 2 else None
+    if run is None:
+        return None
+    from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+    name = run.group(0)
+    coined = any(zipf_frequency(w, "en") < _COMMON_WORD for w in re.findall(r"[^\W\d_]+", name))
+    if coined and len(re.findall(re.escape(name), text, re.I)) >= 2:
+        return _as_written(name, text)
+    return None
 
 
 def _signed(text: str, name: str, language: str) -> bool:

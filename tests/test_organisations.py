@@ -22,6 +22,18 @@ def test_the_title_names_the_organisation() -> None:
         "Pôle Ligéria Agro")
 
 
+def test_a_title_may_open_with_a_name_that_has_no_head_word() -> None:
+    text = ("Garonne AgriNova brings together farms and processors. In 2024 Garonne AgriNova "
+            "had 151 members.")
+    assert document_organisation("GARONNE AGRINOVA - Rapport d'activité 2024", text,
+                                 "fr") == "Garonne AgriNova"
+    # common words before the dash are no name, nor is a name the text does not repeat
+    assert document_organisation("Annual Report - 2024", "The Annual Report of the Annual "
+                                 "Report series.", "en") is None
+    assert document_organisation("Zelvora Partners: notes", "Zelvora Partners met once.",
+                                 "en") is None
+
+
 def test_a_title_in_capitals_takes_the_spelling_of_the_text() -> None:
     text = "Minutes. The Bucovina Wood Cluster board met in Suceava. Present: seven members."
     assert document_organisation("BUCOVINA WOOD CLUSTER", text, "en") == "Bucovina Wood Cluster"

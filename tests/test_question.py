@@ -68,3 +68,8 @@ def test_a_word_of_a_cluster_s_name_inside_an_unknown_name_does_not_name_that_cl
     assert unknown.entities == [] and unknown.unknown == ["membex"]
     answer = bot.ask("membex alpha alliance staff")
     assert answer.abstained and "membex" in answer.text
+
+
+def test_a_rate_is_a_share_only_when_it_names_one(bot: Bot) -> None:
+    assert bot.analyse("What was Alpha's churn rate in 2023?").parts[0].kind == "percent"
+    assert bot.analyse("alpha member rate for the matchmaking day").parts[0].kind is None

@@ -72,13 +72,14 @@ class EntityMatcher:
         keys = {word: next(iter(o)) for word, o in owners.items() if len(o) == 1}
         # a word of one cluster's name that another organisation's document title uses too
         # ("MedTech" in "MedTech Netzwerk Ostalb-Rems" beside "Sava Valley MedTech Cluster")
-        # names a sector, not that cluster
+        # names a sector, not that cluster; a title that names the whole cluster ("Study visit
+        # to Garonne AgriNova") speaks of it
         own_words = {name: {w for w in words(fold(name)) if w in keys} for name in self.names}
         for cluster, title in titles or ():
             found = set(words(fold(title)))
             for word in found & keys.keys():
                 owner = keys[word]
-                about_owner = cluster == owner or (not cluster and own_words[owner] <= found)
+                about_owner = cluster == owner or own_words[owner] <= found
                 if not about_owner and cluster != "multiple":
                     del keys[word]
         self.keys = keys
