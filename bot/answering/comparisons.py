@@ -91,7 +91,11 @@ def compare(scoring: Scoring, question: Question, hits: list[Hit]) -> Answer:
             others = [n for n in names if n != name]
             candidates = [c for c in scoring.score(asked, hits)
                           if belongs(c.text, hits[c.hit_rank], {subject, name}, others)]
-            chosen, _ = scoring.best(candidates, asked, single)
+            # its own documents speak for it before another's that quotes it
+            firsthand = [c for c in candidates if cluster_of(hits[c.hit_rank]) == subject]
+            chosen, _ = scoring.best(firsthand, asked, single) if firsthand else ([], "")
+            if not chosen:
+                chosen, _ = scoring.best(candidates, asked, single)
             if chosen:
                 c = chosen[0]
                 best = c if best is None or c.score > best.score else best
