@@ -99,3 +99,11 @@ def test_what_happened_or_went_wrong_asks_for_the_account_of_a_practice(practice
     assert "Supplier Days" not in biogas.text
     mentoring = practices.ask("theta founder mentoring, what went wrong")
     assert "ten founders" in mentoring.text and "two pairs" in mentoring.text
+
+
+def test_practices_compared_are_each_told_with_their_cost_and_result(practices: Bot) -> None:
+    answer = practices.ask("zeta check-in calls vs eta sawmill breakfasts - results?")
+    zeta, eta = (next(line for line in answer.text.splitlines() if line.startswith(f"- {n}"))
+                 for n in ("Zeta", "Eta"))
+    assert "16,000" in zeta and "4%" in zeta
+    assert "6,500" in eta and "28" in eta

@@ -21,6 +21,7 @@ from ..retrieval import Hit
 from ..text import YEAR, content_words
 from . import Answer
 from .passages import MAX_LIST_ITEMS, Candidate, about, belongs, cluster_of, holds_kind, stems
+from .practices import account_of
 from .rankings import with_records
 from .tables import Entry, Series, best_series, figure_near, has_records, table_series
 
@@ -102,7 +103,9 @@ def compare(scoring: Scoring, question: Question, hits: list[Hit]) -> Answer:
                 # a figure of the thing asked: the sentence names it
                 named = any(g & stems(c.text) for t, g in terms.items() if not t.isdigit())
                 number = figure_near(c.text, terms, percent) if named else None
-                lines.append(Side(name, c.text, c.hit_rank, number,
+                # practices compared: each side's account (what was done, cost, result)
+                told = account_of(c, hits) if question.practice else c.text
+                lines.append(Side(name, told, c.hit_rank, number,
                                   f"{number:,g}" if number is not None else ""))
                 continue
         entry = _entry(own, subject) if own else None

@@ -76,6 +76,18 @@ def practice(question: Question, candidates: list[Candidate], best: Candidate,
             for text in sentences]
 
 
+def account_of(candidate: Candidate, hits: list[Hit]) -> str:
+    """The account of the practice whose best sentence is ``candidate`` (a side of a
+    comparison of practices), as one piece of text."""
+    language = language_of(hits[candidate.hit_rank])
+
+    def telling(text: str) -> bool:
+        return _tells_practice(text, language) or bool(_FIGURE.search(text))
+
+    told = _account(hits[candidate.hit_rank].text, candidate.text, telling)
+    return " ".join(told) if told else candidate.text
+
+
 def _tells_practice(text: str, language: str) -> bool:
     """Whether ``text`` tells what was done, or that it did not work: either is the account of
     a practice."""
