@@ -243,9 +243,11 @@ class Retriever:
         return sorted(fused.items(), key=lambda item: item[1], reverse=True)[:n]
 
     def _diversify(self, hits: list[Hit], k: int, query: Question) -> list[Hit]:
-        """Cap chunks per document; for comparisons, also per cluster, and make sure every
+        """Cap chunks per document (not for a question about one named cluster: its few
+        documents hold the answer); for comparisons, also per cluster, and make sure every
         named cluster is represented."""
-        cap = self.settings.per_document
+        single = len(query.entities) == 1 and not query.comparison
+        cap = k if single else self.settings.per_document
         taken: list[Hit] = []
         overflow: list[Hit] = []
         per_source: Counter[str] = Counter()

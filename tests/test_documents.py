@@ -129,6 +129,48 @@ def test_pdf_list_ends_where_the_next_list_begins(tmp_path: Path) -> None:
                          "- Membership fees: 23%", "- Sponsorship and events: 5%"]
 
 
+def test_a_pdf_table_of_figures_becomes_rows_under_its_column_names(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("helvetica", size=11)
+    pdf.multi_cell(0, 6, "The cluster at a glance. The office counts its members and staff at "
+                         "the end of each year, as the table below shows for two years.")
+    with pdf.table() as table:
+        for cells in [("Indicator", "2023", "2024"), ("Members (total)", "118", "131"),
+                      ("Staff (FTE)", "7.0", "7.5"), ("Event participants", "1,910", "2,380")]:
+            row = table.row()
+            for cell in cells:
+                row.cell(cell)
+    pdf.multi_cell(0, 6, "The 13 new members were mostly start-ups.")
+    path = tmp_path / "report.pdf"
+    pdf.output(str(path))
+    doc = load(path)
+    texts = [b.text for b in doc.blocks]
+    assert "Indicator: Members (total) | 2023: 118 | 2024: 131" in texts
+    assert "Indicator: Event participants | 2023: 1,910 | 2024: 2,380" in texts
+    assert all("131" not in part for b in doc.blocks for part in b.section)  # no heading
+    assert texts[-1] == "The 13 new members were mostly start-ups."
+
+
+def test_figure_rows_are_told_from_sentences_and_their_columns_named() -> None:
+    from bot.loading.pdf_tables import figure_row, figure_tables
+
+    assert figure_row("Non-public share 45 % 51 %") == ("Non-public share", ["45 %", "51 %"])
+    assert figure_row("Income rose in 2023 2024") is None  # a sentence's end, not a row
+    assert figure_tables(["Income stream 2023 (EUR) 2024 (EUR)", "Fees 286,400 312,750",
+                          "Sponsorship 38,000 52,500"]) == [
+        "Income stream: Fees | 2023 (EUR): 286,400 | 2024 (EUR): 312,750",
+        "Income stream: Sponsorship | 2023 (EUR): 38,000 | 2024 (EUR): 52,500"]
+    # columns that cannot be told apart (names of several words) are not guessed
+    assert figure_tables(["Indicator Alpine Bio Cluster Nordic Wood Cluster", "Members 131 112",
+                          "Staff 7.5 6.0"]) == ["Indicator Alpine Bio Cluster Nordic Wood Cluster",
+                                                "Members | 131 | 112", "Staff | 7.5 | 6.0"]
+    assert figure_tables(["One line 12 14", "Then a sentence."]) == [
+        "One line 12 14", "Then a sentence."]  # one row is no table
+
+
 def test_docx_keeps_headings_and_lists(tmp_path: Path) -> None:
     import docx
 

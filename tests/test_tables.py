@@ -335,3 +335,13 @@ def test_a_sector_word_other_organisations_use_names_no_cluster() -> None:
     assert matcher.find("sava valley office headcount?") == ["Sava Valley MedTech Cluster"]
     assert EntityMatcher(["Sava Valley MedTech Cluster"]).find("medtech fees") == [
         "Sava Valley MedTech Cluster"]  # without other titles the word is still its own
+
+
+def test_a_table_row_counts_what_its_label_names() -> None:
+    from bot.answering.passages import counts
+    from bot.question.vocabulary import concept_group
+
+    members = concept_group("members")
+    assert counts("Indicator: Members (total) | 2023: 118 | 2024: 131", members)
+    assert not counts("Indicator: Staff (FTE) | 2023: 7.0 | 2024: 7.5", members)
+    assert counts("The cluster had 131 members.", members)

@@ -108,12 +108,17 @@ def about(text: str, name: str) -> bool:
 
 def counts(text: str, wanted: frozenset[str]) -> bool:
     """Whether ``text`` puts a number right before the thing counted ("five working groups")
-    or right after it, as in a table cell ("Members: 97")."""
+    or right after it, as in a table cell ("Members: 97"), or is a table row whose label names
+    it and whose cells hold numbers ("Indicator: Members (total) | 2023: 118 | 2024: 131")."""
     found = words(text)
 
     def number(w: str) -> bool:
         return bool(re.fullmatch(rf"\d[\d,.]*|{NUMBER_WORDS}", w)) and not _YEARS.fullmatch(w)
 
+    label, *cells = text.split(" | ")
+    if cells and any(stem(w) in wanted for w in words(label.split(": ", 1)[-1])) and any(
+            number(cell.rsplit(": ", 1)[-1].strip()) for cell in cells):
+        return True
     return any(stem(word) in wanted and (any(map(number, found[max(0, i - 3):i]))
                                           or any(map(number, found[i + 1:i + 2])))
                for i, word in enumerate(found))

@@ -22,6 +22,7 @@ from .document import (
     looks_like_heading,
     table_row_text,
 )
+from .pdf_tables import figure_tables
 
 
 def _one_line(text: str, keep_hyphen: Collection[str] = ()) -> str:
@@ -31,7 +32,8 @@ def _one_line(text: str, keep_hyphen: Collection[str] = ()) -> str:
 
 
 def parse_pdf(data: bytes, limits: Limits) -> Parsed:
-    """PDF: text page by page (page numbers kept); short stand-alone lines become headings."""
+    """PDF: text page by page (page numbers kept); tables of figures become rows; short
+    stand-alone lines become headings."""
     import io
 
     from pypdf import PdfReader
@@ -58,8 +60,9 @@ def parse_pdf(data: bytes, limits: Limits) -> Parsed:
         for key in METADATA_KEYS
         if info.get(f"/{key.capitalize()}")
     }
-    page_lines = [[line for line in map(clean, text.splitlines())
-                   if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line, re.I)]
+    page_lines = [figure_tables([line for line in map(clean, text.splitlines())
+                                 if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line,
+                                                              re.I)])
                   for text in pages]
     width = reflow.document_width(page_lines)
     keep = reflow.hyphenated_words("\n".join(pages))

@@ -71,6 +71,7 @@ def looks_like_heading(line: str) -> bool:
         0 < len(line) <= 80
         and not line.endswith((".", ",", ";", ":", "!", "?"))
         and not reflow.is_list_item(line)
+        and not reflow.is_table_row(line)
         and line[0].isupper() | line[0].isdigit()
         and len(line.split()) <= 12
     )
