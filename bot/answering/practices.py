@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import replace
 
+from ..injection import is_instruction
 from ..keywords import TEXT_LANGUAGE
 from ..language import DEFAULT_LANGUAGE
 from ..question import Question
@@ -101,10 +102,12 @@ def _account(chunk_text: str, anchor: str, telling: Callable[[str], bool]) -> li
     with up to two sentences before that and the sentences after it that label a part of
     the account ("Cost: ...") or tell an action or give a figure; never past a heading."""
     lines = [line.strip() for line in chunk_text.splitlines() if line.strip()]
-    # a question is no account, nor is a label standing alone ("Result.")
+    # a question is no account, nor is a label standing alone ("Result."), nor text that
+    # addresses an assistant
     sentences = [(n, sentence) for n, line in enumerate(lines)
                  for sentence in split_sentences(line)
-                 if not sentence.rstrip(" \"'’”").endswith("?") and len(sentence.split()) > 1]
+                 if not sentence.rstrip(" \"'’”").endswith("?") and len(sentence.split()) > 1
+                 and not is_instruction(sentence)]
     # the anchor is a sentence, or a list item quoted with the line that leads to it
     at = next((i for i, (_, s) in enumerate(sentences) if anchor in s), None)
     if at is None:
