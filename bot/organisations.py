@@ -37,6 +37,18 @@ _LEADING = {"the", "a", "an", "our", "at", "in", "for", "and", "of", "with", "by
 MULTIPLE = "multiple"
 
 
+@cache
+def _legal_form() -> re.Pattern:
+    forms = [f for entry in lexicons().values() for f in entry.get("legal_forms", [])]
+    return re.compile(rf",?\s+(?:{'|'.join(forms)})$")
+
+
+def without_legal_form(name: str) -> str:
+    """``name`` without the legal form it may end with ("Severn Agritech Network CIC",
+    "Saaletal BioRegion e.V."): the organisation's name as its documents write it."""
+    return _legal_form().sub("", name.strip()).strip()
+
+
 def closes_name(word: str) -> bool:
     """Whether ``word`` closes an organisation's name in some language ("alliance",
     "Netzwerk")."""

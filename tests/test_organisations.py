@@ -67,6 +67,15 @@ def test_front_matter_listing_several_clusters_means_multiple() -> None:
     assert normalise_metadata({"cluster": ["A Cluster"]})["cluster"] == "A Cluster"
 
 
+def test_front_matter_may_name_the_organisation_with_its_legal_form() -> None:
+    assert normalise_metadata({"organisation": "Severn Agritech Network CIC"})["cluster"] == (
+        "Severn Agritech Network")
+    assert normalise_metadata({"organization": "Saaletal BioRegion e.V."})["cluster"] == (
+        "Saaletal BioRegion")
+    assert normalise_metadata({"cluster": "Ebro AgroLab", "organisation": "Other"})[
+        "cluster"] == "Ebro AgroLab"
+
+
 def test_one_spelling_per_cluster() -> None:
     assert spellings(["Alentejo Agroinova Cluster", "Alentejo AgroInova Cluster", None]) == {
         "Alentejo Agroinova Cluster": "Alentejo AgroInova Cluster"}

@@ -21,7 +21,7 @@ import yaml
 from ..errors import DocumentTooLarge, LoadError
 from ..language import detect, normalise_code
 from ..limits import Limits
-from ..organisations import MULTIPLE, document_organisation
+from ..organisations import MULTIPLE, document_organisation, without_legal_form
 from .binary import parse_docx, parse_pdf
 from .document import METADATA_KEYS, Block, Document, Parsed
 from .html import parse_html
@@ -51,9 +51,16 @@ PARSERS: dict[str, Callable[[bytes, Limits], Parsed]] = {
 # ---------------------------------------------------------------- corpus-level API
 
 
+#: The front-matter keys that name the organisation a document is about, in order.
+_CLUSTER_KEYS = ("cluster", "organisation", "organization")
+
+
 def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
-    """Keep the known metadata keys with clean types: ``year`` int, ``topics`` a list."""
+    """Keep the known metadata keys with clean types: ``year`` int, ``topics`` a list; the
+    cluster may be given as ``organisation`` (or ``organization``), without its legal form."""
     meta: dict[str, Any] = {}
+    named = next((raw[k] for k in _CLUSTER_KEYS if raw.get(k)), None)
+    raw = {**raw, "cluster": named}
     for key in METADATA_KEYS:
         value = raw.get(key)
         if value is None or value == "" or value == []:
@@ -73,7 +80,7 @@ def normalise_metadata(raw: dict[str, Any]) -> dict[str, Any]:
             meta[key] = value if isinstance(value, bool) else str(value).lower() in {"true", "yes"}
         elif key == "cluster":  # front matter may list the clusters a document is about
             names = value if isinstance(value, list) else str(value).split(";")
-            names = [str(n).strip() for n in names if str(n).strip()]
+            names = [without_legal_form(str(n)) for n in names if str(n).strip()]
             meta[key] = names[0] if len(names) == 1 else MULTIPLE
         else:
             meta[key] = str(value).strip()
