@@ -244,10 +244,12 @@ class ExtractiveAnswerer(Answerer):
         vectors = self._vectors([*(c.text for c in candidates), part.focus])
         similarities = vectors[:-1] @ vectors[-1] / (
             np.linalg.norm(vectors[:-1], axis=1) * np.linalg.norm(vectors[-1]) + 1e-9)
-        # a terse question's topic is spoken of anywhere in the passage (a table's header)
-        spoken = {c.hit_rank: not part.topic or bool(part.topic & stems(
-            f"{hits[c.hit_rank].text} {hits[c.hit_rank].metadata.get('title', '')} "
-            f"{hits[c.hit_rank].metadata.get('heading_path', '')}")) for c in candidates}
+        # a terse question's topic is spoken of anywhere in the passage (a table's header):
+        # read once per passage, not per sentence
+        spoken = {rank: not part.topic or bool(part.topic & stems(
+            f"{hits[rank].text} {hits[rank].metadata.get('title', '')} "
+            f"{hits[rank].metadata.get('heading_path', '')}"))
+            for rank in {c.hit_rank for c in candidates}}
         for candidate, similarity in zip(candidates, similarities, strict=True):
             self._features(candidate, float(similarity), part, hits[candidate.hit_rank])
             candidate.has_attribute = candidate.has_attribute and spoken[candidate.hit_rank]

@@ -65,12 +65,8 @@ def practice(question: Question, candidates: list[Candidate], best: Candidate,
                and (c.about_entity or not question.entities)
                and (failing or c.score >= best.score - window and c.coverage >= best.coverage)]
     anchor = max(actions, key=lambda c: c.score) if actions else best
-    language = language_of(hits[anchor.hit_rank])
-
-    def telling(text: str) -> bool:
-        return tells(text, language) or bool(_FIGURE.search(text))
-
-    sentences = _account(hits[anchor.hit_rank].text, anchor.text, telling)
+    sentences = _account(hits[anchor.hit_rank].text, anchor.text,
+                         _telling(tells, language_of(hits[anchor.hit_rank])))
     if not sentences:  # the anchor is a piece made of several lines (a list with its lead)
         sentences = [anchor.text]
     return [anchor if text == anchor.text else replace(anchor, text=text, context="")
@@ -80,13 +76,15 @@ def practice(question: Question, candidates: list[Candidate], best: Candidate,
 def account_of(candidate: Candidate, hits: list[Hit]) -> str:
     """The account of the practice whose best sentence is ``candidate`` (a side of a
     comparison of practices), as one piece of text."""
-    language = language_of(hits[candidate.hit_rank])
-
-    def telling(text: str) -> bool:
-        return _tells_practice(text, language) or bool(_FIGURE.search(text))
-
-    told = _account(hits[candidate.hit_rank].text, candidate.text, telling)
+    told = _account(hits[candidate.hit_rank].text, candidate.text,
+                    _telling(_tells_practice, language_of(hits[candidate.hit_rank])))
     return " ".join(told) if told else candidate.text
+
+
+def _telling(tells: Callable[[str, str], bool], language: str) -> Callable[[str], bool]:
+    """Whether a sentence in ``language`` belongs next to an account: it ``tells`` what was
+    done (or what failed), or gives a figure."""
+    return lambda text: tells(text, language) or bool(_FIGURE.search(text))
 
 
 def _tells_practice(text: str, language: str) -> bool:
