@@ -8,9 +8,15 @@ capitalised words closed by a word such as "Cluster" or "Netzwerk" (or opened by
 languages that put it first: "Pôle Ligéria Agro"); these words are per language in the lexicons
 (``organisation_heads``). A document is about the organisation its title names; or the name
 its title opens with before a dash or colon, with a word no common English word ("Garonne
-AgriNova - Rapport 2024"), when its text names it twice; else about the one its text names
-more often than all others together (twice at least, or once in a signature when it names no
-other); about ``multiple`` when it names several evenly.
+AgriNova - Rapport 2024"), when its text names it twice; else about the one a line of its
+opening starts with ("Korvik Digital Cluster – internal review", a subtitle or letterhead), when
+no other is named more often; else about the one its text names more often than all others
+together (twice at least, or once in a signature when it names no other); about ``multiple``
+when it names several evenly. A name counts wherever the text calls the organisation by its
+short name too ("Korvik" for "Korvik Digital Cluster"): its first word that is no head word
+and no common English word. A name opened by the head word of another language than the
+document's ("Cluster Énergies Limousin" in an English text) is a name when it holds such a
+word: "Cluster Management Quarterly" is none.
 """
 
 from __future__ import annotations
@@ -56,17 +62,27 @@ def closes_name(word: str) -> bool:
 
 
 @cache
-def _heads(language: str) -> tuple[frozenset[str], frozenset[str]]:
-    """The words that close a name in any language, and those that open one in ``language``."""
+def _heads(language: str) -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """The words that close a name in any language, those that open one in ``language``, and
+    those that open one in any language."""
     closing = {fold(w) for entry in lexicons().values()
                for w in entry.get("organisation_heads", {}).get("after", [])}
     opening = {fold(w) for w in lexicon(language).get("organisation_heads", {}).get("before", [])}
-    return frozenset(closing), frozenset(opening)
+    foreign = {fold(w) for entry in lexicons().values()
+               for w in entry.get("organisation_heads", {}).get("before", [])}
+    return frozenset(closing), frozenset(opening), frozenset(foreign)
+
+
+def _coined(word: str) -> bool:
+    """Whether ``word`` is no common English word: a name's own word ("Korvik", "Énergies")."""
+    from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+    return zipf_frequency(word, "en") < _COMMON_WORD
 
 
 def organisation_names(text: str, language: str) -> list[str]:
     """The organisation names in ``text``, in order, as written."""
-    closing, opening = _heads(language)
+    closing, opening, foreign = _heads(language)
     found = []
     for match in _RUN.finditer(text):
         tokens = match.group(0).split()
@@ -78,7 +94,9 @@ def organisation_names(text: str, language: str) -> list[str]:
         first, last = fold(tokens[0]), fold(tokens[-1])
         # "Textilnetzwerk Oberlausitz", "Lagunaria BioHub": a head word inside a compound
         compound = any(first.endswith(h) and first != h for h in closing)
-        named = (len(tokens) > 1 and (last in closing or first in opening)) or compound or (
+        opened = first in opening or (first in foreign and any(
+            _coined(w) for t in tokens[1:] for w in re.findall(r"[^\W\d_]+", t)))
+        named = (len(tokens) > 1 and (last in closing or opened)) or compound or (
             any(last.endswith(h) and last != h for h in closing))
         if named:
             found.append(" ".join(tokens))
@@ -114,16 +132,63 @@ def document_organisation(title: str, text: str, language: str) -> str | None:
     if lead:
         return lead
     names = organisation_names(text, language)
-    mentions = Counter(fold(n) for n in names)
+    mentions = _mentions(names, text, language)
     if not mentions:
         return None
     top, count = mentions.most_common(1)[0]
+    opening = _opening_name(title, text, language)
+    if opening in mentions and mentions[opening] == count:
+        top = opening
     # named twice and more than all others together; or the only one named, in a signature
-    # or a letterhead (a letter names its organisation once)
-    if (count >= 2 or (len(mentions) == 1 and _signed(text, top, language))) and (
-            count > sum(mentions.values()) - count):
-        return next(n for n in names if fold(n) == top)
+    # or a letterhead (a letter names its organisation once); or the one its opening starts
+    # with, named no less often than any other
+    most = count > sum(mentions.values()) - count
+    signed = len(mentions) == 1 and _signed(text, top, language)
+    if top == opening or (most and (count >= 2 or signed)):
+        return _as_written(next(n for n in names if fold(n) == top), text)
     return MULTIPLE if len(mentions) > 1 else None
+
+
+def _short_name(name: str, language: str) -> str | None:
+    """The word a text may call an organisation by after naming it in full ("Korvik" for
+    "Korvik Digital Cluster"): its first word that is no head word, if no common word."""
+    closing, _, foreign = _heads(language)
+    for word in name.split():
+        if fold(word) not in closing | foreign:
+            return word if _coined(word) else None
+    return None
+
+
+def _mentions(names: list[str], text: str, language: str) -> Counter:
+    """How often ``text`` names each organisation of ``names`` (folded), by its full name or
+    its short name; names sharing a short name are one organisation."""
+    full = Counter(fold(n) for n in names)
+    mentions: Counter = Counter()
+    seen: dict[str, str] = {}
+    folded = fold(text)
+    for name, count in full.most_common():
+        short = _short_name(name, language)
+        if short is None:
+            mentions[name] = count
+        elif fold(short) not in seen:
+            seen[fold(short)] = name
+            found = len(re.findall(rf"(?<!\w){re.escape(fold(short))}(?!\w)", folded))
+            mentions[name] = max(count, found)
+    return mentions
+
+
+def _opening_name(title: str, text: str, language: str) -> str | None:
+    """The organisation (folded) a line of the document's opening starts with, after its
+    title: a subtitle or letterhead ("Mürztal BioHub · internal note")."""
+    lines = [line.strip(" \t*#>_") for line in text.splitlines()[:4]]
+    for line in lines:
+        if not line or fold(line) == fold(title):
+            continue
+        names = organisation_names(line, language)
+        if names and fold(line).startswith(fold(names[0])) and re.match(
+                r"\s*(?:$|[-–—·:(,|])", line[len(names[0]):]):
+            return fold(names[0])
+    return None
 
 
 def _title_lead(title: str, text: str) -> str | None:
@@ -131,13 +196,11 @@ def _title_lead(title: str, text: str) -> str | None:
     d'activité 2024"), when it is no run of common words ("Annual Report - 2024") and the
     text names it twice at least: an organisation without a head word."""
     parts = _TITLE_SEPARATOR.split(title, maxsplit=1)
-    run = _RUN.fullmatch(parts[0].strip()) if len(parts) == 2 else None
+    run = _RUN.fullmatch(without_legal_form(parts[0])) if len(parts) == 2 else None
     if run is None:
         return None
-    from wordfreq import zipf_frequency  # its import takes a fifth of a second
-
     name = run.group(0)
-    coined = any(zipf_frequency(w, "en") < _COMMON_WORD for w in re.findall(r"[^\W\d_]+", name))
+    coined = any(_coined(w) for w in re.findall(r"[^\W\d_]+", name))
     if coined and len(re.findall(re.escape(name), text, re.I)) >= 2:
         return _as_written(name, text)
     return None

@@ -54,6 +54,32 @@ def test_without_a_name_in_the_title_the_text_must_name_one_organisation_most() 
                                  "en") is None
 
 
+def test_a_text_calls_its_organisation_by_its_short_name_after_naming_it_once() -> None:
+    review = ("Tromvik Digital Cluster – internal review of member engagement, January 2025.\n"
+              "This review looks at what Tromvik ran in 2024, with the Oslo Data Network as "
+              "a guest.")
+    assert document_organisation("Engagement review 2024", review, "en") == (
+        "Tromvik Digital Cluster")
+    # a subtitle or letterhead that opens the document names its organisation
+    note = "Kelmouth Maritime Cluster – note from the Director to the Board\nWe held 40 talks."
+    assert document_organisation("Lessons learned 2022–2024", note, "en") == (
+        "Kelmouth Maritime Cluster")
+    # short names are counted on both sides: a visit report about its host
+    visit = ("Host: Lindvale MedTech Cluster\nVisiting team: Orsk Cleantech Cluster\nLindvale "
+             "has 60 members; Lindvale works with the hospital. Orsk wants to copy it.")
+    assert document_organisation("Study visit report", visit, "en") == "Lindvale MedTech Cluster"
+
+
+def test_a_name_opened_by_another_languages_head_word_needs_a_word_of_its_own() -> None:
+    assert document_organisation("Cluster Énergies Quercy – Key figures 2024",
+                                 "Members: 79.", "en") == "Cluster Énergies Quercy"
+    assert document_organisation("Sundvik Agrarnetz e.V. – Jahresbericht 2024",
+                                 "Sundvik Agrarnetz e.V. wurde 2009 gegründet. Sundvik "
+                                 "Agrarnetz e.V. hat 80 Mitglieder.", "de") == (
+        "Sundvik Agrarnetz")
+    assert organisation_names("Cluster Managers Exchange, Cluster Manager Anna Smith", "en") == []
+
+
 def test_english_names_close_with_their_head_word() -> None:
     # "Cluster Management Quarterly" is a magazine, not a cluster, in English
     assert organisation_names("CLUSTER MANAGEMENT QUARTERLY - Issue 2/2024", "en") == []
