@@ -166,6 +166,9 @@ def test_question_parts_split_at_a_second_question() -> None:
 def test_asked_attribute_is_the_counted_noun() -> None:
     assert asked_attribute("How many working groups does Alpha have?") == "groups"
     assert asked_attribute("How many people attended the forum in 2024?") == "people"
+    # terse questions: a word the vocabulary knows, else the first word, not a verb after it
+    assert asked_attribute("Valmora how many soci end of 2024") == "soci"
+    assert asked_attribute("how many ppl came to the summit in 2024") == "ppl"
     assert asked_attribute("What is the annual fee of Alpha?") == "fee"
 
 

@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from ..language import DEFAULT_LANGUAGE
 from ..text import STOPWORDS, content_words, words
 from .names import GENERIC_NAME_WORDS, QUESTION_PART, named_phrases
-from .vocabulary import QUESTION_WORDS, comparative, counted_rule, expected_kind, stem
+from .vocabulary import (
+    QUESTION_WORDS,
+    comparative,
+    concept_group,
+    counted_rule,
+    expected_kind,
+    stem,
+)
 
 #: Comparisons that name the kind of fact by their verb or adjective: "which relies more on EU
 #: projects" compares shares, "which has more members" counts.
@@ -52,8 +59,11 @@ def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | No
                 break
             phrase.append(word)
         found = [w for w in phrase if w not in STOPWORDS and stem(w) not in QUESTION_WORDS]
+        # the counted noun: a plural ("working groups"), else a word the vocabulary knows
+        # ("soci end of 2024"), else the first ("ppl came")
         plural = [w for w in found if w.endswith("s") and not w.endswith("ss")]
-        return plural[0] if plural else (found[:2] or [None])[-1]
+        known = [w for w in found if len(concept_group(w)) > 1]
+        return (plural or known or found or [None])[0]
     return None
 
 
