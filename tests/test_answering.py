@@ -179,6 +179,9 @@ def test_comparison_needs_names_joined_or_comparative_words() -> None:
     assert is_comparison("When did Alpha Bio Cluster and Beta Health Network start?", names)
     assert is_comparison("Which is older, the Alpha Bio Cluster or the Beta Health Network?", [])
     assert not is_comparison("What did BioM contribute to CEBR?", ["BioM", "CEBR"])
+    # two years compared: one organisation over time, whatever else the question names
+    assert not is_comparison("alpha cotisation TPE 2024 vs 2025", ["Alpha Bio Cluster", "TPE"])
+    assert is_comparison("members alpha vs beta 2023-24", ["alpha", "beta"])
 
 
 def test_only_a_comparison_is_searched_per_cluster(bot: Bot, monkeypatch) -> None:

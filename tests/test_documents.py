@@ -169,6 +169,16 @@ def test_figure_rows_are_told_from_sentences_and_their_columns_named() -> None:
                                                 "Members | 131 | 112", "Staff | 7.5 | 6.0"]
     assert figure_tables(["One line 12 14", "Then a sentence."]) == [
         "One line 12 14", "Then a sentence."]  # one row is no table
+    # a label too long for its cell wraps onto a line of its own: joined back to its row
+    assert figure_tables(["Income 2023 2024", "Member subscriptions £72,000 £81,500",
+                          "Public grants (Scottish Enterprise, Tay Cities",
+                          "Deal) £150,000 £140,000", "Sponsorship £35,000 £39,000"]) == [
+        "Income: Member subscriptions | 2023: £72,000 | 2024: £81,500",
+        "Income: Public grants (Scottish Enterprise, Tay Cities Deal) | 2023: £150,000 | "
+        "2024: £140,000", "Income: Sponsorship | 2023: £35,000 | 2024: £39,000"]
+    # a sentence, or a header of years, after a row is no wrapped label
+    assert figure_tables(["Staff 7 8", "The office grew.", "Members 12 14"]) == [
+        "Staff 7 8", "The office grew.", "Members 12 14"]
 
 
 def test_docx_keeps_headings_and_lists(tmp_path: Path) -> None:

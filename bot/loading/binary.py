@@ -76,9 +76,10 @@ def parse_pdf(data: bytes, limits: Limits) -> Parsed:
             text = reflow.join_lines(group, keep)
             if start in headings:
                 section = (text,)
-            elif start == 0 and blocks and blocks[-1].page == number - 1 and reflow.runs_on(
-                    last, group[0], width):
-                # a sentence running on from the page before: its block keeps that page
+            elif start == 0 and blocks and blocks[-1].page == number - 1 and " | " not in last \
+                    and reflow.runs_on(last, group[0], width):
+                # a sentence running on from the page before (a table row runs on to no line):
+                # its block keeps that page
                 blocks[-1].text = reflow.join_lines([blocks[-1].text, text], keep)
             else:
                 blocks.append(Block(as_item(text), section, number))

@@ -13,7 +13,9 @@ thousands separators, a sign, a currency sign or a per cent sign, or a dash for 
 of two rows or more with the same number of figures, two at least, is a table. The line before
 it names the columns when its words can be told apart as so many columns (a word each, or a
 year in each); a first row whose figures are all years is that line. Without it the row is
-written ``label | figure | figure``.
+written ``label | figure | figure``. A label too long for its cell wraps onto a line of its
+own ("Public grants (Scottish Enterprise, Tay Cities" / "Deal) £150,000 £140,000"): inside a
+table, such a line is joined to the row it opens.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ _RUNNING_ON = {"in", "of", "to", "and", "or", "by", "for", "from", "at", "on", "
                "with", "than", "between", "since", "until", "is", "was", "were", "are"}
 
 
-def figure_row(line: str) -> tuple[str, list[str]] | None:
+def figure_row(line: str, max_label: int = _MAX_LABEL) -> tuple[str, list[str]] | None:
     """The label and the figures of a line that is a row of a table of figures ("Members
     (total) 118 131": "Members (total)", ["118", "131"]); None for any other line."""
     tokens = line.split()
@@ -46,7 +48,7 @@ def figure_row(line: str) -> tuple[str, list[str]] | None:
         else:
             break
     label = " ".join(tokens)
-    if (not cells or not re.search(r"[^\W\d_]", label) or len(label) > _MAX_LABEL
+    if (not cells or not re.search(r"[^\W\d_]", label) or len(label) > max_label
             or tokens[-1].lower() in _RUNNING_ON):
         return None
     return label, cells
@@ -55,7 +57,9 @@ def figure_row(line: str) -> tuple[str, list[str]] | None:
 def figure_tables(lines: list[str]) -> list[str]:
     """``lines`` (a PDF page's) with each table of figures written as rows of
     ``Header: cell | Header: cell``; other lines as they are."""
-    rows = [figure_row(line) for line in lines]
+    unwrapped = _unwrapped(lines)
+    lines = [line for line, _ in unwrapped]
+    rows = [figure_row(line, _MAX_LABEL * wrapped) for line, wrapped in unwrapped]
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -69,7 +73,7 @@ def figure_tables(lines: list[str]) -> list[str]:
             i += 1
             continue
         width = len(row[1])
-        if all(_YEAR.fullmatch(cell) for cell in row[1]):  # the first row names the columns
+        if _years(row[1]):  # the first row names the columns
             header, first = _columns(lines[i], width), i + 1
         else:
             header, first = (_columns(out[-1], width) if out else None), i
@@ -78,6 +82,37 @@ def figure_tables(lines: list[str]) -> list[str]:
         out += [_record(*rows[n], header) for n in range(first, end + 1)]
         i = end + 1
     return out
+
+
+def _unwrapped(lines: list[str]) -> list[tuple[str, int]]:
+    """``lines``, each with the number of lines it was written on: a row's label that wrapped
+    is joined back to its row (a line that is no row and ends no sentence, between a row, or
+    the header, of a table and a row as wide)."""
+    out: list[tuple[str, int]] = []
+    for line in lines:
+        row = figure_row(line)
+        if row and len(row[1]) >= 2 and not _years(row[1]) and len(out) >= 2 and _opens_row(
+                out[-1]):
+            before, wrapped = out[-2]
+            above = figure_row(before, _MAX_LABEL * wrapped)
+            if above and len(above[1]) == len(row[1]):
+                out[-1] = (f"{out[-1][0]} {line}", 2)
+                continue
+        out.append((line, 1))
+    return out
+
+
+def _years(cells: list[str]) -> bool:
+    """Whether every figure of a row is a year: the row names the columns."""
+    return all(_YEAR.fullmatch(cell) for cell in cells)
+
+
+def _opens_row(line: tuple[str, int]) -> bool:
+    """Whether ``line`` (a text and the lines it was written on) may be the first line of a
+    row's label: one line, short, no row itself, ending no sentence."""
+    text, wrapped = line
+    return (wrapped == 1 and len(text) <= _MAX_LABEL and figure_row(text) is None
+            and not text.rstrip().endswith((".", ":", ";")))
 
 
 def _columns(line: str, width: int) -> list[str] | None:

@@ -18,6 +18,9 @@ _COMPARE_Q = re.compile(r"\b(?:compare|compared|comparison|differ|differs|differ
                         r"differences|versus|vs\.?|each|both|between)\b|\bwhich\b[^?]*\b(?:"
                         r"older|younger|more|less|larger|bigger|smaller|higher|lower|fewer)\b",
                         re.I)
+#: Two years compared ("2024 vs 2025", "between 2023 and 2024"): one organisation over time.
+_YEARS_COMPARED = re.compile(r"\b(?:between\s+)?(?:19|20)\d\d\s*(?:versus|vs\.?|v\.?|and|"
+                            r"compared (?:with|to)|-|–)\s*(?:19|20)?\d\d\b", re.I)
 #: Words that join two names compared: "BioM and bioPmed", "X or Y", "X with Y".
 _COORDINATION = re.compile(r"^\W*(?:and|or|with|versus|vs\.?|compared (?:with|to)|,)\W*"
                            r"(?:the\s+)?$", re.I)
@@ -249,8 +252,9 @@ def comparative_terms(question: str) -> list[str]:
 def is_comparison(question: str, names: list[str]) -> bool:
     """Whether ``question`` compares the organisations it names (as written in ``names``): it
     says so, it names two joined by "and", "or" or "with", or it asks of each in a part of its
-    own ("Who founded A, and who founded B?")."""
-    if _COMPARE_Q.search(question):
+    own ("Who founded A, and who founded B?"); comparing two years is no comparison of
+    organisations."""
+    if _COMPARE_Q.search(_YEARS_COMPARED.sub(" ", question)):
         return True
     spans = sorted(span for n in names if (span := name_span(question, n)))
     if any(_COORDINATION.match(question[a[1]:b[0]]) for a, b in zip(spans, spans[1:])):
