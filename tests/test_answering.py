@@ -111,6 +111,10 @@ from bot.text import words  # noqa: E402
         ("What was the deadline for applications?", "date"),
         ("When was the cluster founded?", "year"),
         ("How much does a desk cost per month?", "money"),
+        # terse questions name the count or the year by a noun ("member count", "founding yr")
+        ("alpha member count", "count"),
+        ("alpha team size", "count"),
+        ("alpha founding yr", "year"),
     ],
 )
 def test_expected_kind_is_the_kind_asked_first(question: str, kind: str | None) -> None:
