@@ -268,9 +268,15 @@ class KeywordIndex:
             if self._vocabulary is None:
                 self._vocabulary = list(self.bm25.vocab_dict)
         limit = 1 if len(word) < LONG_WORD else 2
-        found = process.extractOne(token, self._vocabulary, scorer=OSA.distance,
-                                   score_cutoff=limit)
-        return found[0] if found else None
+        found = process.extract(token, self._vocabulary, scorer=OSA.distance,
+                                score_cutoff=limit, limit=None)
+        if not found:
+            return None
+        # of the nearest, the longest: a whole word ("member") over a stem ("memb"), whatever
+        # order the index holds them in
+        nearest = min(distance for _, distance, _ in found)
+        return max((t for t, distance, _ in found if distance == nearest),
+                   key=lambda t: (len(t), t))
 
     def search(self, query: str, k: int,
                allowed: Callable[[dict[str, Any]], bool] | None = None,

@@ -214,6 +214,37 @@ def _signed(text: str, name: str, language: str) -> bool:
                for line in text.splitlines())
 
 
+#: A short form in brackets, after the name it stands for: "Cluster Énergies Limousin (CEL)".
+_SHORT_FORM = re.compile(r"\(([A-Z][\w&.-]{1,9})\)")
+
+
+def short_forms(text: str, language: str) -> dict[str, str]:
+    """The short forms ``text`` defines for the organisations it names, each with the name:
+    "Cluster Énergies Limousin (CEL)" gives ``{"CEL": "Cluster Énergies Limousin"}``. A
+    short form has a capital after its first letter ("CEL", "HBio"), not a word ("(Latvia)"),
+    and its capitals are initials of the name's words, the first one first: "Mecsek BioCluster
+    (HU)" gives a country, not a short form."""
+    found: dict[str, str] = {}
+    for match in _SHORT_FORM.finditer(text):
+        short = match.group(1)
+        if not any(c.isupper() for c in short[1:]):
+            continue
+        before = text[max(0, match.start() - 120):match.start()].rstrip()
+        names = organisation_names(before, language)
+        if names and fold(before).endswith(fold(names[-1])) and _initials(short, names[-1]):
+            found.setdefault(short, without_legal_form(names[-1]))
+    return found
+
+
+def _initials(short: str, name: str) -> bool:
+    """Whether the capitals of ``short`` are initials of the words of ``name`` (or of the
+    parts of a word written in capitals inside, "BioCluster"), the first one first."""
+    words = fold(name).split()
+    starts = {fold(c) for c in re.findall(r"(?:^|(?<=\s))\w|(?<=[a-zà-ÿ])[A-ZÀ-Ý]", name)}
+    capitals = [fold(c) for c in short if c.isupper()]
+    return bool(words) and capitals[0] == words[0][0] and set(capitals) <= starts
+
+
 def spellings(names: Iterable[str | None]) -> dict[str, str]:
     """For names written in several ways ("Alentejo Agroinova Cluster", from a title in
     capitals, and "Alentejo AgroInova Cluster"), the way to write each: the one with the most

@@ -355,6 +355,9 @@ def test_a_typo_of_an_indexed_word_is_mended_before_the_question_is_read(bot: Bo
                                                                 "cluster have")
     assert typed.parts[0].wanted == spelled.parts[0].wanted != frozenset()
     assert typed.parts[0].kind == "count" and not typed.follows
+    # a letter left out: the nearest indexed word, not a shorter stem as near ("memb")
+    dropped = bot.analyse("how many membrs does the alpha bio cluster have")
+    assert dropped.parts[0].wanted == spelled.parts[0].wanted
     # a word of the language that the documents do not use stays as it is
     assert "salary" in bot.analyse("what salary does a small company pay").text
 

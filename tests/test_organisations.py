@@ -7,7 +7,13 @@ from pathlib import Path
 
 from bot import Bot, Settings
 from bot.loading.corpus import load_document, normalise_metadata
-from bot.organisations import MULTIPLE, document_organisation, organisation_names, spellings
+from bot.organisations import (
+    MULTIPLE,
+    document_organisation,
+    organisation_names,
+    short_forms,
+    spellings,
+)
 
 from .conftest import dedent
 
@@ -78,6 +84,14 @@ def test_a_name_opened_by_another_languages_head_word_needs_a_word_of_its_own() 
                                  "Agrarnetz e.V. hat 80 Mitglieder.", "de") == (
         "Sundvik Agrarnetz")
     assert organisation_names("Cluster Managers Exchange, Cluster Manager Anna Smith", "en") == []
+
+
+def test_a_text_defines_the_short_forms_of_the_organisations_it_names() -> None:
+    text = ("We visited Cluster Énergies Quercy (CEQ) in Cahors, then the Tarn BioCluster (TBio) "
+            "and the Lindvale MedTech Cluster (NL) with the Kurzeme Food Cluster (Latvia).")
+    # a country code or a word in brackets is no short form of the name before it
+    assert short_forms(text, "en") == {"CEQ": "Cluster Énergies Quercy",
+                                       "TBio": "Tarn BioCluster"}
 
 
 def test_english_names_close_with_their_head_word() -> None:

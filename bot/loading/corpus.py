@@ -21,7 +21,7 @@ import yaml
 from ..errors import DocumentTooLarge, LoadError
 from ..language import detect, normalise_code
 from ..limits import Limits
-from ..organisations import MULTIPLE, document_organisation, without_legal_form
+from ..organisations import MULTIPLE, document_organisation, short_forms, without_legal_form
 from .binary import parse_docx, parse_pdf
 from .document import METADATA_KEYS, Block, Document, Parsed
 from .html import parse_html
@@ -134,10 +134,16 @@ def load_document(path: Path, corpus_dir: Path, data: bytes | None = None,
     metadata = normalise_metadata(raw_meta)
     if "language" not in metadata:  # front matter or a sidecar may say; else the text tells
         metadata["language"] = detect(" ".join(b.text for b in blocks)[:LANGUAGE_SAMPLE_CHARS])
+    sample = _opening_and_end(blocks)
     if "cluster" not in metadata:  # most documents do not say: their title or text tells
-        cluster = document_organisation(title, _opening_and_end(blocks), metadata["language"])
+        cluster = document_organisation(title, sample, metadata["language"])
         if cluster:
             metadata["cluster"] = cluster
+    # the short forms it defines ("Cluster Énergies Limousin (CEL)"): other names of clusters,
+    # kept in the manifest for the question analysis (no chunk carries them)
+    defined = short_forms(sample, metadata["language"])
+    if defined:
+        metadata["short_forms"] = defined
     return Document(
         source=source,
         title=title,

@@ -221,6 +221,11 @@ class QuestionAnalyser:
         clusters = [r.metadata.get("cluster", "") for r in records]
         aliases = {alias: r.metadata["cluster"] for r in records if r.metadata.get("cluster")
                    for alias in title_aliases(r.metadata["cluster"], r.title)}
+        # the short forms documents define for clusters of the index ("CEL")
+        known = {fold(c): c for c in clusters if c}
+        aliases.update({short: known[fold(name)] for r in records
+                        for short, name in (r.metadata.get("short_forms") or {}).items()
+                        if fold(name) in known and short not in aliases})
         self.entities = EntityMatcher(clusters, aliases, [
             (str(r.metadata.get("cluster") or ""), r.title) for r in records])
 
