@@ -164,14 +164,14 @@ def _mentions(names: list[str], text: str, language: str) -> Counter:
     its short name; names sharing a short name are one organisation."""
     full = Counter(fold(n) for n in names)
     mentions: Counter = Counter()
-    seen: dict[str, str] = {}
+    seen: set[str] = set()
     folded = fold(text)
     for name, count in full.most_common():
         short = _short_name(name, language)
         if short is None:
             mentions[name] = count
         elif fold(short) not in seen:
-            seen[fold(short)] = name
+            seen.add(fold(short))
             found = len(re.findall(rf"(?<!\w){re.escape(fold(short))}(?!\w)", folded))
             mentions[name] = max(count, found)
     return mentions
