@@ -122,19 +122,22 @@ class ExtractiveAnswerer(Answerer):
         return self._answer(self._attributed(chosen, hits), hits, best)
 
     def absent(self, question: Question, hits: list[Hit]) -> Answer | None:
-        """An abstention that says what the documents hold, when the question names only
-        organisations (or other names) that no retrieved passage mentions."""
+        """An abstention that says what the documents hold, when the question names no
+        cluster of the index and a name it gives ("Lyonbiopole") is in no retrieved passage:
+        another name it gives that the passages use ("SME") is a term of the documents."""
         if question.entities or not question.unknown:
             return None
         texts = [f"{h.text} {h.metadata.get('title', '')} {h.metadata.get('cluster', '')}"
                  for h in hits]
-        if any(about(text, name) for text in texts for name in question.unknown):
+        missing = [name for name in question.unknown
+                   if not any(about(text, name) for text in texts)]
+        if not missing:
             return None
         clusters = list(dict.fromkeys(
             str(h.metadata["cluster"]) for h in hits
             if h.metadata.get("cluster") and h.metadata["cluster"] != "multiple"))
         held = f" The passages found are about {', '.join(clusters[:4])}." if clusters else ""
-        names = ", ".join(question.unknown)
+        names = ", ".join(missing)
         return Answer(f"The indexed documents say nothing about {names}.{held}", True, [],
                       {"backend": self.name, "abstain_reason": f"no passage names {names}"})
 
