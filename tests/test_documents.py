@@ -154,6 +154,35 @@ def test_a_pdf_table_of_figures_becomes_rows_under_its_column_names(tmp_path: Pa
     assert texts[-1] == "The 13 new members were mostly start-ups."
 
 
+def test_a_pdf_running_footer_is_no_text_of_the_document(tmp_path: Path) -> None:
+    from fpdf import FPDF
+
+    class Report(FPDF):
+        def footer(self) -> None:
+            self.set_y(-15)
+            self.set_font("helvetica", size=8)
+            self.cell(0, 8, f"Zelvora Cluster - Annual Report 2024 - page {self.page_no()}")
+
+    pdf = Report()
+    pages = [["Zelvora Cluster - Annual Report 2024", "We ended the year with 112 members."],
+             ["Sponsorship rose to EUR 52,500."]]
+    for page in pages:
+        pdf.add_page()
+        pdf.set_font("helvetica", size=11)
+        for text in page:
+            pdf.set_x(10)
+            pdf.multi_cell(190, 6, text)
+    path = tmp_path / "report.pdf"
+    pdf.output(str(path))
+    blocks = load(path).blocks
+    text = " ".join([*(b.text for b in blocks), *(part for b in blocks for part in b.section)])
+    assert "page" not in text, text
+    assert "We ended the year with 112 members." in text
+    assert "Sponsorship rose to EUR 52,500." in text
+    # the title on the first page is kept, though the footer repeats its words
+    assert text.count("Zelvora Cluster - Annual Report 2024") == 1
+
+
 def test_figure_rows_are_told_from_sentences_and_their_columns_named() -> None:
     from bot.loading.pdf_tables import figure_row, figure_tables
 

@@ -60,10 +60,10 @@ def parse_pdf(data: bytes, limits: Limits) -> Parsed:
         for key in METADATA_KEYS
         if info.get(f"/{key.capitalize()}")
     }
-    page_lines = [figure_tables([line for line in map(clean, text.splitlines())
-                                 if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line,
-                                                              re.I)])
-                  for text in pages]
+    page_lines = [figure_tables(lines) for lines in _without_furniture(
+        [[line for line in map(clean, text.splitlines())
+          if line and not re.fullmatch(r"(page )?\d+( of \d+)?", line, re.I)]
+         for text in pages])]
     width = reflow.document_width(page_lines)
     keep = reflow.hyphenated_words("\n".join(pages))
     blocks: list[Block] = []
@@ -91,6 +91,29 @@ def parse_pdf(data: bytes, limits: Limits) -> Parsed:
     if not title and blocks and blocks[0].section:
         title = blocks[0].section[0]
     return Parsed(blocks, title, meta)
+
+
+def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
+    """The lines of each page without the running header and footer every page repeats
+    ("Sundheia Health Tech Cluster - Annual Report 2024 - page 2", figures aside): a line that
+    opens every page, or is among the last two of every page. The first page keeps its first
+    line, the document's title; a table's header at the foot of one page and the head of the
+    next is no furniture."""
+    if len(pages) < 2:
+        return pages
+
+    def shape(line: str) -> str:
+        return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+
+    heads = set.intersection(*({shape(line) for line in lines[:1]} for lines in pages))
+    feet = set.intersection(*({shape(line) for line in lines[-2:]} for lines in pages))
+    kept = []
+    for number, lines in enumerate(pages):
+        last = max(1, len(lines) - 2)
+        kept.append([line for n, line in enumerate(lines)
+                     if not (n == 0 and number > 0 and shape(line) in heads)
+                     and not (n >= last and shape(line) in feet)])
+    return kept
 
 
 def parse_docx(data: bytes, limits: Limits) -> Parsed:
