@@ -205,6 +205,11 @@ def test_figure_rows_are_told_from_sentences_and_their_columns_named() -> None:
         "Income: Member subscriptions | 2023: £72,000 | 2024: £81,500",
         "Income: Public grants (Scottish Enterprise, Tay Cities Deal) | 2023: £150,000 | "
         "2024: £140,000", "Income: Sponsorship | 2023: £35,000 | 2024: £39,000"]
+    # a label over two lines, its figures on a third
+    assert figure_tables(["Indicator Alpha Beta", "Members 97 63",
+                          "Public and EU funding (% of", "income)", "53% 66%"]) == [
+        "Indicator: Members | Alpha: 97 | Beta: 63",
+        "Indicator: Public and EU funding (% of income) | Alpha: 53% | Beta: 66%"]
     # a sentence, or a header of years, after a row is no wrapped label
     assert figure_tables(["Staff 7 8", "The office grew.", "Members 12 14"]) == [
         "Staff 7 8", "The office grew.", "Members 12 14"]

@@ -213,18 +213,20 @@ def best_series(series: list[Series], terms: dict[str, frozenset[str]],
                 years: Sequence[str], holds: Callable[[str], bool]) -> Series | None:
     """The series whose name asks for what ``terms`` ask for: only series whose every value
     ``holds`` the kind of fact asked, none whose name gives another year than the question's;
-    then the most terms matched by the name, then by the
-    table's context, then the latest year, then the best-ranked hit. None when no name matches
-    a term."""
+    then the most terms matched by the name, then by the table's context, then the fewest
+    other words in the name ("Members" before "Member satisfaction" for the most members),
+    then the latest year, then the best-ranked hit. None when no name matches a term."""
     named = {t: group for t, group in terms.items() if not t.isdigit()}  # years are checked apart
+    asked = set(named).union(*named.values())
 
     def matched(text: str) -> float:
         return name_match(text, named)
 
     def order(s: Series) -> tuple:
         named_years = re.findall(YEAR, s.name)
-        return (matched(s.name), matched(s.context), max(named_years, default=""),
-                -min(e.hit_rank for e in s.entries))
+        extra = {w for w in stems(s.name) - asked if not w.isdigit()}
+        return (matched(s.name), matched(s.context), -len(extra),
+                max(named_years, default=""), -min(e.hit_rank for e in s.entries))
 
     def other_year(s: Series) -> bool:
         named_years = set(re.findall(YEAR, s.name))

@@ -13,9 +13,9 @@ thousands separators, a sign, a currency sign or a per cent sign, or a dash for 
 of two rows or more with the same number of figures, two at least, is a table. The line before
 it names the columns when its words can be told apart as so many columns (a word each, or a
 year in each); a first row whose figures are all years is that line. Without it the row is
-written ``label | figure | figure``. A label too long for its cell wraps onto a line of its
+written ``label | figure | figure``. A label too long for its cell wraps onto lines of its
 own ("Public grants (Scottish Enterprise, Tay Cities" / "Deal) £150,000 £140,000"): inside a
-table, such a line is joined to the row it opens.
+table, such lines are joined to the row they open.
 """
 
 from __future__ import annotations
@@ -86,19 +86,21 @@ def figure_tables(lines: list[str]) -> list[str]:
 
 def _unwrapped(lines: list[str]) -> list[tuple[str, int]]:
     """``lines``, each with the number of lines it was written on: a row's label that wrapped
-    is joined back to its row (a line that is no row and ends no sentence, between a row, or
-    the header, of a table and a row as wide)."""
+    is joined back to its row. Inside a table (after a row, or the header, as wide), one or
+    two lines that are no row and end no sentence open the next row, whose figures may stand
+    on a line of their own ("Public and EU funding (% of" / "income)" / "53% 66% 60%")."""
     out: list[tuple[str, int]] = []
     for line in lines:
-        row = figure_row(line)
-        if row and len(row[1]) >= 2 and not _years(row[1]) and len(out) >= 2 and _opens_row(
-                out[-1]):
-            before, wrapped = out[-2]
-            above = figure_row(before, _MAX_LABEL * wrapped)
-            if above and len(above[1]) == len(row[1]):
-                out[-1] = (f"{out[-1][0]} {line}", 2)
-                continue
         out.append((line, 1))
+        for wrapped in (2, 3):
+            if len(out) <= wrapped or not all(map(_opens_row, out[-wrapped:-1])):
+                break
+            joined = " ".join(text for text, _ in out[-wrapped:])
+            row = figure_row(joined, _MAX_LABEL * wrapped)
+            above = figure_row(out[-wrapped - 1][0], _MAX_LABEL * out[-wrapped - 1][1])
+            if row and above and len(row[1]) == len(above[1]) >= 2 and not _years(row[1]):
+                out[-wrapped:] = [(joined, wrapped)]
+                break
     return out
 
 
