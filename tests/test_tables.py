@@ -153,8 +153,8 @@ def test_the_series_named_like_the_question_wins_and_other_years_are_out() -> No
                        lambda value: True) is None
     assert best_series(table_series(hits), terms, [], lambda value: "%" in value) is None
     # of two rows named alike, the one that says least besides what is asked
-    bench = [_hit("Indicator: Member satisfaction (1-10) | North: 7.8 | South: 8.2\n"
-                  "Indicator: Members | North: 120 | South: 85", "b.md", "multiple")]
+    bench = [_hit("Indicator: Member satisfaction (1-10) | North: 7.8 | South: 8.2 | East: 7.1\n"
+                  "Indicator: Members | North: 120 | South: 85 | East: 97", "b.md", "multiple")]
     members = {"membe": synonym_group("members")}
     found = best_series(table_series(bench), members, [], lambda value: True)
     assert found is not None and found.name == "Members"
