@@ -97,16 +97,19 @@ def _without_furniture(pages: list[list[str]]) -> list[list[str]]:
     """The lines of each page without the running header and footer every page repeats
     ("Sundheia Health Tech Cluster - Annual Report 2024 - page 2", figures aside): a line that
     opens every page, or is among the last two of every page. The first page keeps its first
-    line, the document's title; a table's header at the foot of one page and the head of the
-    next is no furniture."""
+    line, the document's title; a sentence, or a table's header at the foot of one page and
+    the head of the next, is no furniture."""
     if len(pages) < 2:
         return pages
 
     def shape(line: str) -> str:
         return re.sub(r"\d+", "#", " ".join(line.split()).lower())
 
-    heads = set.intersection(*({shape(line) for line in lines[:1]} for lines in pages))
-    feet = set.intersection(*({shape(line) for line in lines[-2:]} for lines in pages))
+    def furniture(lines: list[str]) -> set[str]:
+        return {shape(line) for line in lines if not line.rstrip().endswith((".", "!", "?"))}
+
+    heads = set.intersection(*(furniture(lines[:1]) for lines in pages))
+    feet = set.intersection(*(furniture(lines[-2:]) for lines in pages))
     kept = []
     for number, lines in enumerate(pages):
         last = max(1, len(lines) - 2)
