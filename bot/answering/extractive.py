@@ -22,7 +22,7 @@ import numpy as np
 from ..chunking import HEADING_SEPARATOR
 from ..organisations import MULTIPLE
 from ..question import Part, Question
-from ..question.vocabulary import tells_action
+from ..question.vocabulary import in_dictionary, tells_action
 from ..retrieval import Hit
 from ..text import fold
 from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons, thresholds
@@ -129,8 +129,10 @@ class ExtractiveAnswerer(Answerer):
             return None
         texts = [f"{h.text} {h.metadata.get('title', '')} {h.metadata.get('cluster', '')}"
                  for h in hits]
+        # a single word of the question's language is no name ("¿Cuántos socios ...?")
         missing = [name for name in question.unknown
-                   if not any(about(text, name) for text in texts)]
+                   if not any(about(text, name) for text in texts)
+                   and not (len(name.split()) == 1 and in_dictionary(name, question.language))]
         if not missing:
             return None
         clusters = list(dict.fromkeys(

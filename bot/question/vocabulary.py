@@ -131,6 +131,17 @@ def fact_noun(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     return min(found, key=lambda match: match.start()).group(0) if found else None
 
 
+def in_dictionary(word: str, language: str) -> bool:
+    """Whether ``word`` is a word of ``language`` (wordfreq knows it): "Cuántos" is, a name
+    such as "Lyonbiopole" is not; False for a language wordfreq has no list for."""
+    from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+    try:
+        return zipf_frequency(word, language) > 0
+    except LookupError:
+        return False
+
+
 def is_stopword(word: str, language: str) -> bool:
     """Whether ``word`` is a stopword of ``language``."""
     return word.lower() in stopwords(language)
