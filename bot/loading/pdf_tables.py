@@ -21,6 +21,7 @@ table, such lines are joined to the row they open.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 #: A figure of a table cell: "1,026,100", "7.5", "-3%", "€1.500", or a dash for none.
 _FIGURE = re.compile(r"[-+]?[€£$]?\d[\d.,']*%?|[-–—]")
@@ -58,8 +59,8 @@ def figure_tables(lines: list[str]) -> list[str]:
     """``lines`` (a PDF page's) with each table of figures written as rows of
     ``Header: cell | Header: cell``; other lines as they are."""
     unwrapped = _unwrapped(lines)
-    lines = [line for line, _ in unwrapped]
-    rows = [figure_row(line, _MAX_LABEL * wrapped) for line, wrapped in unwrapped]
+    lines = [line.text for line in unwrapped]
+    rows = [line.row for line in unwrapped]
     out: list[str] = []
     i = 0
     while i < len(lines):
@@ -84,22 +85,30 @@ def figure_tables(lines: list[str]) -> list[str]:
     return out
 
 
-def _unwrapped(lines: list[str]) -> list[tuple[str, int]]:
-    """``lines``, each with the number of lines it was written on: a row's label that wrapped
-    is joined back to its row. Inside a table (after a row, or the header, as wide), one or
-    two lines that are no row and end no sentence open the next row, whose figures may stand
-    on a line of their own ("Public and EU funding (% of" / "income)" / "53% 66% 60%")."""
-    out: list[tuple[str, int]] = []
+class _Line(NamedTuple):
+    """A line of a page: its text, its row if it is one, and the lines it was written on."""
+
+    text: str
+    row: tuple[str, list[str]] | None
+    wrapped: int = 1
+
+
+def _unwrapped(lines: list[str]) -> list[_Line]:
+    """``lines``, each read as a row or not (once): a row's label that wrapped is joined back
+    to its row. Inside a table (after a row, or the header, as wide), one or two lines that
+    are no row and end no sentence open the next row, whose figures may stand on a line of
+    their own ("Public and EU funding (% of" / "income)" / "53% 66% 60%")."""
+    out: list[_Line] = []
     for line in lines:
-        out.append((line, 1))
+        out.append(_Line(line, figure_row(line)))
         for wrapped in (2, 3):
             if len(out) <= wrapped or not all(map(_opens_row, out[-wrapped:-1])):
                 break
-            joined = " ".join(text for text, _ in out[-wrapped:])
+            joined = " ".join(part.text for part in out[-wrapped:])
             row = figure_row(joined, _MAX_LABEL * wrapped)
-            above = figure_row(out[-wrapped - 1][0], _MAX_LABEL * out[-wrapped - 1][1])
+            above = out[-wrapped - 1].row
             if row and above and len(row[1]) == len(above[1]) >= 2 and not _years(row[1]):
-                out[-wrapped:] = [(joined, wrapped)]
+                out[-wrapped:] = [_Line(joined, row, wrapped)]
                 break
     return out
 
@@ -109,12 +118,11 @@ def _years(cells: list[str]) -> bool:
     return all(_YEAR.fullmatch(cell) for cell in cells)
 
 
-def _opens_row(line: tuple[str, int]) -> bool:
-    """Whether ``line`` (a text and the lines it was written on) may be the first line of a
-    row's label: one line, short, no row itself, ending no sentence."""
-    text, wrapped = line
-    return (wrapped == 1 and len(text) <= _MAX_LABEL and figure_row(text) is None
-            and not text.rstrip().endswith((".", ":", ";")))
+def _opens_row(line: _Line) -> bool:
+    """Whether ``line`` may be the first line of a row's label: one line, short, no row
+    itself, ending no sentence."""
+    return (line.wrapped == 1 and line.row is None and len(line.text) <= _MAX_LABEL
+            and not line.text.rstrip().endswith((".", ":", ";")))
 
 
 def _columns(line: str, width: int) -> list[str] | None:
