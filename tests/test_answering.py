@@ -6,9 +6,11 @@ import re
 
 import pytest
 
-from bot import Bot
+from bot import Bot, Settings
 from bot.answering.attribution import attributed, document_label
 from bot.retrieval import Hit
+
+from .conftest import dedent, write_corpus
 
 
 @pytest.mark.parametrize(
@@ -322,7 +324,6 @@ def test_an_index_without_documents_says_so(tmp_path, embeddings) -> None:
     from bot import Settings
     from bot.errors import EmptyIndex, IndexNotFound
 
-    from .conftest import write_corpus
 
     corpus = write_corpus(tmp_path / "corpus")
     settings = Settings.from_env(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
@@ -397,3 +398,27 @@ def test_statements_of_several_documents_are_listed_a_line_each() -> None:
                        ("B has 85 members.", 2)], hits) == (
         "- Alpha Bio Cluster, Annual report: A has 120 members. [1] It was founded in 2005. [1]\n"
         "- Beta Health Network, Annual report: B has 85 members. [2]")
+
+
+def test_an_organisation_only_mentioned_is_answered_by_its_passages_alone(
+        tmp_path, embeddings) -> None:
+    """Deltagen is no cluster of the index but a passage mentions it: the passage that names it
+    answers for it, and no other cluster's member count is given as Deltagen's."""
+    corpus = write_corpus(tmp_path / "mentions")
+    (corpus / "delta-note.md").write_text(dedent("""
+        ---
+        title: Partner note
+        cluster: Beta Health Network
+        ---
+        # Partners
+        Deltagen, a diagnostics firm from Lyon, joined our export mission to Boston in 2024.
+        """), encoding="utf-8")
+    settings = Settings.from_env(env={}, corpus_dir=corpus, index_dir=tmp_path / "index")
+    bot = Bot(settings, embeddings)
+    bot.index()
+    for question in ("How many member companies does Deltagen count?",
+                     "What share of the Deltagen budget comes from membership fees?"):
+        answer = bot.ask(question)
+        assert answer.abstained and not re.search(r"\b(120|85|40%)", answer.text), question
+    mission = bot.ask("In which year did Deltagen join the export mission?")
+    assert not mission.abstained and "2024" in mission.text

@@ -57,6 +57,12 @@ def _quotable(hit: Hit) -> list[tuple[int, tuple[str, str]]]:
     return kept or units
 
 
+def _described(hit: Hit) -> str:
+    """A hit's text with the title, headings and cluster of its passage."""
+    return " ".join([hit.text, *(str(hit.metadata.get(key) or "")
+                                 for key in ("title", "heading_path", "cluster"))])
+
+
 class ExtractiveAnswerer(Answerer):
     """Compose an answer from the retrieved text itself, with a citation after each sentence."""
 
@@ -89,6 +95,7 @@ class ExtractiveAnswerer(Answerer):
         absent = self.absent(question, hits)
         if absent:
             return absent
+        hits = self._naming(question, hits)
         subjects = question.subjects
         bounded = None if len(subjects) == 1 else thresholds.passing(
             self._scoring(), question, hits)
@@ -125,14 +132,11 @@ class ExtractiveAnswerer(Answerer):
         """An abstention that says what the documents hold, when the question names no
         cluster of the index and a name it gives ("Lyonbiopole") is in no retrieved passage:
         another name it gives that the passages use ("SME") is a term of the documents."""
-        if question.entities or not question.unknown:
+        names = self._unknown_names(question)
+        if not names:
             return None
-        texts = [f"{h.text} {h.metadata.get('title', '')} {h.metadata.get('cluster', '')}"
-                 for h in hits]
-        # a single word of the question's language is no name ("¿Cuántos socios ...?")
-        missing = [name for name in question.unknown
-                   if not any(about(text, name) for text in texts)
-                   and not (len(name.split()) == 1 and in_dictionary(name, question.language))]
+        texts = [_described(h) for h in hits]
+        missing = [name for name in names if not any(about(text, name) for text in texts)]
         if not missing:
             return None
         clusters = list(dict.fromkeys(
@@ -142,6 +146,26 @@ class ExtractiveAnswerer(Answerer):
         names = ", ".join(missing)
         return Answer(f"The indexed documents say nothing about {names}.{held}", True, [],
                       {"backend": self.name, "abstain_reason": f"no passage names {names}"})
+
+    @staticmethod
+    def _unknown_names(question: Question) -> list[str]:
+        """The names a question that names no cluster of the index gives ("Lyonbiopole"):
+        not a single word of the question's language ("¿Cuántos socios ...?")."""
+        if question.entities:
+            return []
+        return [name for name in question.unknown
+                if not (len(name.split()) == 1 and in_dictionary(name, question.language))]
+
+    def _naming(self, question: Question, hits: list[Hit]) -> list[Hit]:
+        """``hits``, the text of those that do not name the organisation a question asks
+        about emptied (kept in place: the rank of a hit is its citation number), when the index
+        knows it only from passages that mention it ("BioWin"): another organisation's
+        passages do not answer for it."""
+        names = self._unknown_names(question)
+        if not names:
+            return hits
+        return [hit if any(about(_described(hit), name) for name in names)
+                else replace(hit, text="") for hit in hits]
 
     def _rank(self, question: Question, hits: list[Hit]) -> Answer | None:
         """A superlative, a change or a total answered from the records of a table ("the
