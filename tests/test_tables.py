@@ -343,6 +343,19 @@ def test_a_sector_word_other_organisations_use_names_no_cluster() -> None:
         "Sava Valley MedTech Cluster"]  # without other titles the word is still its own
 
 
+
+def test_a_common_word_names_its_cluster_only_beside_another_word_of_its_name() -> None:
+    matcher = EntityMatcher(["Kurzeme Food Cluster", "Hron Energy Cluster",
+                             "Aurora Photonics Cluster"])
+    assert matcher.find("food & bio cluster denmark annual revenue") == []
+    assert matcher.find("energy cluster denmark staff") == []
+    assert matcher.find("kurzeme food cluster members") == ["Kurzeme Food Cluster"]
+    assert matcher.find("hron energy audit voucher") == ["Hron Energy Cluster"]
+    # written in capitals it is a name; a rarer word of a name names it alone
+    assert matcher.find("What does Energy charge?") == ["Hron Energy Cluster"]
+    assert matcher.find("aurora staff 2024") == ["Aurora Photonics Cluster"]
+
+
 def test_a_table_row_counts_what_its_label_names() -> None:
     from bot.answering.passages import counts
     from bot.question.vocabulary import concept_group

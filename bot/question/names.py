@@ -4,8 +4,11 @@ and how a question compares them ("A and B", "Who founded A, and who founded B?"
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
+from functools import cache
+from pathlib import Path
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -54,6 +57,29 @@ def title_aliases(cluster: str, title: str) -> list[str]:
 
 #: The shortest word a typo is forgiven in: shorter words are too alike ("bio", "med").
 MIN_TYPO_LENGTH = 5
+#: How common (wordfreq's Zipf scale, in English) a word of a cluster's name may be and
+#: still name the cluster on its own; fitted by scripts/fit_name_words.py.
+_NAME_WORDS = Path(__file__).with_name("name_words.json")
+
+
+@cache
+def common_word_zipf() -> float:
+    """The fitted Zipf frequency from which a word of a cluster's name is a common word
+    ("food", "valley") that names the cluster only beside another word of its name."""
+    return float(json.loads(_NAME_WORDS.read_text(encoding="utf-8"))["common_word_zipf"])
+
+
+def name_words(name: str) -> set[str]:
+    """The words of a cluster's name that tell it from others: not "cluster", "health"."""
+    return {w for w in words(fold(name)) if w not in GENERIC_NAME_WORDS and len(w) > 2}
+
+
+def zipf(word: str) -> float:
+    """How common ``word`` is in English (wordfreq's Zipf scale; 0 for a word it does not
+    know)."""
+    from wordfreq import zipf_frequency  # its import takes a fifth of a second
+
+    return zipf_frequency(word, "en")
 
 
 class EntityMatcher:
@@ -87,6 +113,11 @@ class EntityMatcher:
                     del keys[word]
         self.keys = keys
         self._typo_keys = [key for key in keys if len(key) >= MIN_TYPO_LENGTH]
+        # a common word ("food" of "Kurzeme Food Cluster") names its cluster only beside
+        # another word of its name: "food & bio cluster denmark" is another one
+        threshold = common_word_zipf()
+        self._common = {key: name_words(name) - {key} for key, name in keys.items()
+                        if zipf(key) >= threshold}
 
     def written(self, question: str, name: str) -> str:
         """How ``question`` writes the cluster ``name``: the name or another name of it."""
@@ -99,7 +130,8 @@ class EntityMatcher:
     def find(self, question: str, unheard: frozenset[str] = frozenset()) -> list[str]:
         """Cluster names mentioned in ``question``, in order of first mention. A word of one
         cluster's name does not name it next to a word of ``unheard`` (words the index does
-        not know): "valley" in "medicon valley alliance" is part of another name."""
+        not know): "valley" in "medicon valley alliance" is part of another name; nor does a
+        common word in lower case ("food") without another word of the name beside it."""
         folded = fold(question)
         found: dict[str, int] = {}
         for alias, name in [*((n, n) for n in self.names), *self.aliases.items()]:
@@ -107,10 +139,14 @@ class EntityMatcher:
             if match and match.start() < found.get(name, 10**9):
                 found[name] = match.start()
         tokens = words(folded)
+        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w'’-]*", question)}
         for position, word in enumerate(tokens):
             name = self.keys.get(word) or self._misspelt(word)
-            if name and name not in found and not unheard & set(
-                    tokens[max(position - 1, 0):position + 2]):
+            beside = set(tokens[max(position - 1, 0):position + 2])
+            if (word in self._common and word not in capitalised
+                    and not self._common[word] & beside):
+                continue
+            if name and name not in found and not unheard & beside:
                 found[name] = 10_000 + position
         return sorted(found, key=found.get)
 
