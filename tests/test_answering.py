@@ -96,6 +96,7 @@ from bot.question.names import (  # noqa: E402
 from bot.question.parts import (  # noqa: E402
     asked_attribute,
     compared_kind,
+    qualifier_words,
     question_parts,
 )
 from bot.question.vocabulary import expected_kind  # noqa: E402
@@ -422,3 +423,25 @@ def test_an_organisation_only_mentioned_is_answered_by_its_passages_alone(
         assert answer.abstained and not re.search(r"\b(120|85|40%)", answer.text), question
     mission = bot.ask("In which year did Deltagen join the export mission?")
     assert not mission.abstained and "2024" in mission.text
+
+
+def test_a_price_asked_for_a_category_the_documents_do_not_price_is_not_answered(
+        bot: Bot) -> None:
+    """Whom a price is for ("student", "for hospitals") must be named where the answer's price
+    is: another category's fee is no answer."""
+    for question in ("alpha bio cluster student membership fee?",
+                     "What is the Alpha Bio Cluster membership fee for hospitals?"):
+        answer = bot.ask(question)
+        assert answer.abstained and "450" not in answer.text, question
+    assert "450" in bot.ask("alpha bio cluster membership fee for small companies").text
+
+
+@pytest.mark.parametrize(("question", "found"), [
+    ("limfjord student membership fee", ["student"]),
+    ("ticket price for non-members", ["ticket", "non-members"]),
+    ("annual membership fee for small companies at Warta", ["small"]),
+    ("What is the fee of Warta MedTech in 2025?", []),
+    ("emajogi fee income from large companies 2024", []),  # income from fees is no price
+])
+def test_qualifier_words_say_whom_a_price_is_for(question: str, found: list[str]) -> None:
+    assert qualifier_words(question, "en", {"warta", "medte"}) == found

@@ -295,7 +295,7 @@ class ExtractiveAnswerer(Answerer):
         candidate.has_attribute = not part.wanted or bool(part.wanted & context)
         if kind == "count" and part.wanted:  # the number must count what was asked about
             candidate.has_attribute = counts(f"{text} {candidate.context}", part.wanted)
-        if part.qualifier and part.qualifier not in context:
+        if part.qualifier and language == part.language and not part.qualifier & context:
             candidate.has_attribute = False  # "the fee for a large company" needs "large"
         where = f"{text} {candidate.context} {hit.metadata.get('heading_path', '')}"
         candidate.dated = all(y in where for y in part.years)

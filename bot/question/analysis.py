@@ -30,7 +30,7 @@ from .names import (
     subject_question,
     title_aliases,
 )
-from .parts import QUALIFIER, asked_attribute, compared_kind, focus_text, question_parts
+from .parts import asked_attribute, compared_kind, focus_text, qualifier_words, question_parts
 from .vocabulary import (
     KIND_WORDS,
     QUESTION_WORDS,
@@ -84,14 +84,18 @@ class Part:
     wanted: frozenset[str]
     years: list[str]
     subjects: list[str]
-    #: a category the part narrows its attribute to ("large" in "the fee for a large company")
-    qualifier: str | None = None
+    #: the stems of a category the part narrows its attribute to ("large" in "the fee for a
+    #: large company", "student" in "student membership fee"): an answer in the part's
+    #: ``language`` names one of them
+    qualifier: frozenset[str] = frozenset()
     practice: bool = False
     #: whether its answer is one or more clusters ("Which clusters ...?")
     across: bool = False
     #: what a terse question names by a noun alone ("salary" in "X manager salary"): the
     #: passage that answers it (its text, title or headings) speaks of it, in any language
     topic: frozenset[str] = frozenset()
+    #: the language the part is asked in
+    language: str = DEFAULT_LANGUAGE
 
 
 def analyse_part(text: str, entities: list[str], language: str, compared: bool) -> Part:
@@ -110,8 +114,8 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     attribute = asked_attribute(main, language)
     wanted = concept_group(attribute) if attribute and stem(attribute) not in (
         QUESTION_WORDS | KIND_WORDS | named) else frozenset()
-    qualifier = QUALIFIER.search(main)
-    narrowed = stem(qualifier.group(1)) if qualifier else None
+    narrowed = frozenset().union(*(synonym_group(w)
+                                   for w in qualifier_words(main, language, named)))
     # a comparison may narrow each side differently ("the fee for a small company at A with
     # the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
     kind = compared_kind(main, language) if compared else expected_kind(main, language)
@@ -121,9 +125,9 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     # for the account)
     noun = None if kind or compared or practice else fact_noun(main, language)
     return Part(main, kind, focus, terms, wanted, _YEARS.findall(main), subjects,
-                narrowed if narrowed not in QUESTION_WORDS and not compared else None,
+                frozenset() if compared else narrowed,
                 practice, asks_for_clusters(main, language),
-                concept_group(noun, language) if noun else frozenset())
+                concept_group(noun, language) if noun else frozenset(), language)
 
 
 def _asks_practice(text: str, language: str) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from ..language import DEFAULT_LANGUAGE
+from ..language import DEFAULT_LANGUAGE, vocabulary
 from ..text import STOPWORDS, content_words, words
 from .names import GENERIC_NAME_WORDS, QUESTION_PART, named_phrases
 from .vocabulary import (
@@ -15,6 +15,8 @@ from .vocabulary import (
     concept_group,
     counted_rule,
     expected_kind,
+    is_stopword,
+    question_rules,
     stem,
 )
 
@@ -40,6 +42,22 @@ _VERB_LIKE = re.compile(r"^(?:is|are|was|were|do|does|did|has|have|had|will|woul
 
 #: A category the question narrows its attribute to: "the fee for a large company".
 QUALIFIER = re.compile(r"\b(?:for|of|to) (?:a|an) ([a-z][\w-]*) (?=[a-z])", re.I)
+
+
+def qualifier_words(question: str, language: str, named: set[str]) -> list[str]:
+    """The words that narrow what a question asks to a category: "large" in "the fee for a
+    large company", and whom or what a price is for ("student" in "limfjord student
+    membership fee", "non-members" in "ticket price for non-members"); not the words of the
+    organisations it names (their stems ``named``), years or words that qualify any price."""
+    found = [match.group(1)] if (match := QUALIFIER.search(question)) else []
+    noise = {w.lower() for w in vocabulary("price_words")}
+    for rule in question_rules("priced_for", language):
+        if match := rule.search(question):
+            after = content_words(match.group("after") or "")
+            found += content_words(match.group("before") or "") + after[:1 - len(after) or None]
+    return list(dict.fromkeys(
+        w for w in found if not w.isdigit() and w.lower() not in noise
+        and stem(w) not in QUESTION_WORDS | named and not is_stopword(w, language)))
 
 
 def asked_attribute(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:

@@ -126,7 +126,7 @@ def expected_kind(question: str, language: str = DEFAULT_LANGUAGE) -> str | None
 def fact_noun(question: str, language: str = DEFAULT_LANGUAGE) -> str | None:
     """The noun that names the fact a question without a question form asks for ("fee" in
     "saimaa fee for individual members"), in its language or English; the first one found."""
-    found = [match for rule in _question_rules("fact_nouns", language)
+    found = [match for rule in question_rules("fact_nouns", language)
              if (match := rule.search(question))]
     return min(found, key=lambda match: match.start()).group(0) if found else None
 
@@ -234,7 +234,7 @@ def asks_practice(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
 
 
 @cache
-def _question_rules(key: str, language: str) -> tuple[re.Pattern, ...]:
+def question_rules(key: str, language: str) -> tuple[re.Pattern, ...]:
     """The patterns under ``key`` of the lexicons of ``language`` and of English."""
     return tuple(re.compile(lexicon(code)[key], re.I)
                  for code in dict.fromkeys([language, DEFAULT_LANGUAGE]) if key in lexicon(code))
@@ -242,7 +242,7 @@ def _question_rules(key: str, language: str) -> tuple[re.Pattern, ...]:
 
 def _asks(key: str, question: str, language: str) -> bool:
     """Whether ``question`` matches the ``key`` pattern of its language or of English."""
-    return any(rule.search(question) for rule in _question_rules(key, language))
+    return any(rule.search(question) for rule in question_rules(key, language))
 
 
 def asks_failure(question: str, language: str = DEFAULT_LANGUAGE) -> bool:
