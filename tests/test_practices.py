@@ -107,3 +107,35 @@ def test_practices_compared_are_each_told_with_their_cost_and_result(practices: 
                  for n in ("Zeta", "Eta"))
     assert "16,000" in zeta and "4%" in zeta
     assert "6,500" in eta and "28" in eta
+
+
+IOTA = """\
+# Iota Marine Cluster – lessons learned 2022-2024
+
+## 1. The sponsorship package
+What we did: in 2023 we created a premium sponsorship package at GBP 8,000 a year.
+What happened: we sold 2 packages instead of 8.
+Lesson: sponsorship works when tied to a specific event.
+
+## 2. The online member portal
+What we did: we paid a developer GBP 38,500 to build a members-only portal with a forum
+and a job board, launched in March 2022.
+What happened: only 23% of members ever logged in, and the forum had fewer than ten posts a
+month. We switched the portal off in June 2024.
+Lesson: our members want to meet people, not log in.
+"""
+
+
+def test_a_short_section_that_tells_one_practice_is_quoted_whole(tmp_path: Path,
+                                                                  embeddings) -> None:
+    """What was done, what happened and the lesson are the account, in the section of the
+    practice asked about and not the next."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "iota-lessons.md").write_text(IOTA, encoding="utf-8")
+    bot = Bot(Settings.from_env(env={}, corpus_dir=corpus, index_dir=tmp_path / "index"),
+              embeddings)
+    bot.index()
+    answer = bot.ask("what happened with the iota member portal?")
+    assert "38,500" in answer.text and "23%" in answer.text and "meet people" in answer.text
+    assert "8,000" not in answer.text

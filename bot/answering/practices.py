@@ -38,6 +38,10 @@ _LABELLED = re.compile(r"^(?!.* \| )(?:[-*•]\s+)?\**(?:[^\s:|]+\s+){0,3}[^\s:|
 _PARAGRAPH_OPENING = 3
 #: The most words of a sentence that only names a practice ("Meet the Buyer.").
 _NAME_WORDS = 5
+#: The most sentences of a section quoted whole as the account of the practice it tells.
+_SECTION_SENTENCES = 8
+#: A list item: one practice of a list.
+_LIST_ITEM = re.compile(r"^[-*•]\s|^\d+[.)]\s")
 #: A figure: digits or a number word ("two days").
 _FIGURE = re.compile(rf"\d|\b(?:{NUMBER_WORDS})\b", re.I)
 
@@ -129,6 +133,9 @@ def _account(chunk_text: str, anchor: str, telling: Callable[[str], bool]) -> li
         return (n != line and lines[n].startswith(text) and len(text.split()) <= _NAME_WORDS
                 and not _LABELLED.match(lines[n]))
 
+    section = _section(at, sentences, lines, opens_another)
+    if section:
+        return section
     start = paragraph[0] if (len(paragraph) <= MAX_LIST_ITEMS
                              or at - paragraph[0] < _PARAGRAPH_OPENING) else at
     first = start
@@ -138,3 +145,26 @@ def _account(chunk_text: str, anchor: str, telling: Callable[[str], bool]) -> li
     while last + 1 < len(sentences) and continues(last + 1) and not opens_another(last + 1):
         last += 1
     return list(dict.fromkeys(s for _, s in sentences[first:last + 1]))[:MAX_LIST_ITEMS]
+
+
+def _section(at: int, sentences: list[tuple[int, str]], lines: list[str],
+             opens_another: Callable[[int], bool]) -> list[str]:
+    """The sentences of the short section of a chunk that holds sentence ``at``, when it
+    tells one practice: from the line that names it (a name alone: "Medtech Investor Day.";
+    below a heading) or the chunk's start, to the next such line; none for a list item (one
+    practice of a list) or a section longer than ``_SECTION_SENTENCES``."""
+    line = sentences[at][0]
+    if _LIST_ITEM.match(lines[line]) and not _HEADING.match(lines[line]):
+        return []
+
+    def names_one(i: int) -> bool:
+        return bool(_HEADING.match(lines[sentences[i][0]])) or opens_another(i)
+
+    first = next((i for i in range(at, -1, -1) if names_one(i)), 0)
+    if first < len(sentences) - 1 and _HEADING.match(lines[sentences[first][0]]):
+        first += 1  # a heading is no sentence of the account
+    last = next((i - 1 for i in range(first + 1, len(sentences)) if names_one(i)),
+                len(sentences) - 1)
+    if not first <= last < first + _SECTION_SENTENCES:
+        return []
+    return list(dict.fromkeys(s for _, s in sentences[first:last + 1]))
