@@ -174,6 +174,13 @@ def test_superlatives_ordinals_and_practices_are_read_from_the_lexicons() -> Non
     assert asks_practice("How did the cluster win back passive members?")
     assert asks_practice("¿Cómo consiguió el clúster nuevos socios?", "es")
     assert not asks_practice("How many members are there?")
+    # what was learnt, why it was dropped, what it produced, whether it works
+    for question in ("What did the cluster learn from its matchmaking platform?",
+                     "porto coworking desk why was it dropped",
+                     "What is Clinic Match and what has it produced?",
+                     "onboarding buddies, does it work", "what made sponsorship work",
+                     "member portal - what happend?", "Which practice are they copying?"):
+        assert asks_practice(question), question
 
 
 def test_ranking_questions_say_what_they_compute() -> None:
