@@ -24,8 +24,9 @@ HEADING_SEPARATOR = " › "
 #: Bump when loaders or chunking change what is indexed (v4: re-flowed lines; v5: chunks
 #: marked ``instruction_like``, see ``store.chunk_metadata``, and the language of each chunk;
 #: v6: numbered section headings and subtitles of plain text; v7: the cluster of a document
-#: without one in its metadata, from its title or text, see ``organisations``).
-CHUNKER_VERSION = 7
+#: without one in its metadata, from its title or text, see ``organisations``; v8: the
+#: headings of the sections a chunk enters after its first, ``Chunk.headings``).
+CHUNKER_VERSION = 8
 
 
 @dataclass
@@ -40,6 +41,9 @@ class Chunk:
     page: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
     language: str = DEFAULT_LANGUAGE  # of this chunk's text; the document's is in metadata
+    #: the headings of the sections the chunk's text enters after its first (lines of its
+    #: text, not statements to quote)
+    headings: tuple[str, ...] = ()
 
     @property
     def heading_path(self) -> str:
@@ -114,9 +118,11 @@ def chunk_document(document: Document, chunk_tokens: int = 200, overlap: int = 4
     seen: Counter[str] = Counter()
     for group in groups:
         lines: list[str] = []
+        headings: list[str] = []
         for i, piece in enumerate(group):
             if i and piece.section != group[i - 1].section and piece.section:
                 lines.append(piece.section[-1])  # a heading met inside the chunk stays in its text
+                headings.append(piece.section[-1])
             lines.append(piece.text)
         text = "\n".join(lines)
         first = group[0]
@@ -132,6 +138,7 @@ def chunk_document(document: Document, chunk_tokens: int = 200, overlap: int = 4
                 page=first.page,
                 metadata=dict(document.metadata),
                 language=detect(text, fallback=document_language),
+                headings=tuple(headings),
             )
         )
     return chunks

@@ -41,6 +41,8 @@ def chunk_metadata(chunk: Chunk) -> dict[str, Any]:
     }
     if chunk.page is not None:
         meta["page"] = chunk.page
+    if chunk.headings:
+        meta["headings"] = list(chunk.headings)
     meta[TEXT_LANGUAGE] = chunk.language
     for key, value in chunk.metadata.items():
         if isinstance(value, list):

@@ -43,6 +43,21 @@ def test_small_sections_travel_together_with_their_heading() -> None:
     assert len(chunks) == 1
     assert chunks[0].text == "Founded in 2005.\nMembers\nIt has 120 members."
     assert chunks[0].section == "History"
+    assert chunks[0].headings == ("Members",)  # a line of the text, but no statement
+
+
+def test_a_heading_a_chunk_enters_is_never_quoted_as_an_answer() -> None:
+    from bot.answering.extractive import _quotable
+    from bot.retrieval import Hit
+    from bot.store import chunk_metadata
+
+    blocks = [Block("- 3.5 FTE in 2024", ("Slide 4 – Team",)),
+              Block("Stream: Membership fees | EUR: 142,400", ("Slide 5 – Income 2024",))]
+    chunk = chunk_document(make_document(blocks), 200, 40)[0]
+    hit = Hit(chunk.id, chunk.text, chunk_metadata(chunk), 0.5, 0.5)
+    quoted = [text for _, (text, _) in _quotable(hit)]
+    assert "Slide 5 – Income 2024" in chunk.text.splitlines()
+    assert "- 3.5 FTE in 2024" in quoted and "Slide 5 – Income 2024" not in quoted
 
 
 def test_ids_are_stable_and_depend_on_source_and_text() -> None:

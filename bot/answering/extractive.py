@@ -49,10 +49,12 @@ MAX_EMBEDDED = 60
 
 def _quotable(hit: Hit) -> list[tuple[int, tuple[str, str]]]:
     """The numbered pieces of a hit's chunk an answer may quote: not the document's title or
-    a section heading the chunk repeats, unless the chunk holds nothing else."""
+    a section heading the chunk repeats or enters, unless the chunk holds nothing else."""
     units = list(enumerate(answer_units(hit.text)))
     path = str(hit.metadata.get("heading_path") or "").split(HEADING_SEPARATOR)
-    headings = {fold(h.strip(" .:")) for h in (hit.metadata.get("title") or "", *path) if h}
+    inner = hit.metadata.get("headings") or []
+    headings = {fold(h.strip(" .:"))
+                for h in (hit.metadata.get("title") or "", *path, *inner) if h}
     kept = [(n, unit) for n, unit in units if fold(unit[0].strip(" .:")) not in headings]
     return kept or units
 
