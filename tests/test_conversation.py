@@ -104,6 +104,13 @@ def test_year_before_without_a_year_keeps_the_previous_question_as_context() -> 
         f"and the year before? (following: {previous})")
 
 
+def test_year_before_a_question_without_a_year_is_the_year_before_its_answer() -> None:
+    answer = "Alpha Bio Cluster, Annual Report 2024: It had 71 members at the end of 2024. [1]"
+    assert rewrite_follow_up("and the year before?", history(
+        "how many membrs does alpha bio cluster have", answer), find) == (
+        "how many membrs does Alpha Bio Cluster have in 2023")
+
+
 def test_follow_up_that_asks_more_than_a_year_is_not_a_year_change() -> None:
     previous = "Alpha Bio Cluster total income 2024"
     assert rewrite_follow_up("and total budget for 2025?", history(previous), find) == (

@@ -148,7 +148,7 @@ def rewrite_follow_up(question: str, history: list[Message] | None, find_entitie
         return question
     named_now = find_entities(question)
     previous = turns[-1]
-    changed = None if named_now else (_changed_year(question, previous)
+    changed = None if named_now else (_changed_year(question, previous, last_answer(history))
                                        or _flipped_superlative(question, previous)
                                        or _changed_audience(question, previous))
     if changed:
@@ -191,9 +191,10 @@ def _only_fillers(text: str) -> bool:
                                                             ).strip()
 
 
-def _changed_year(question: str, previous: str) -> str | None:
+def _changed_year(question: str, previous: str, answer: str = "") -> str | None:
     """``previous`` asked of another year, when ``question`` only changes the year ("and in
-    2023?", "and the year before?"); None otherwise."""
+    2023?", "and the year before?": before the year ``previous`` names, else the latest its
+    ``answer`` gives); None otherwise."""
     years = set(_YEAR.findall(previous))
     asked = _YEAR.findall(question)
     step = (-1 if _patterns("year_before").search(question)
@@ -203,9 +204,12 @@ def _changed_year(question: str, previous: str) -> str | None:
     if len(asked) + abs(step) != 1 or not _only_fillers(rest) or len(years) > 1:
         return None
     if step:
-        if not years:
+        if years:
+            return _YEAR.sub(str(int(years.pop()) + step), previous)
+        answered = [int(y) for y in _YEAR.findall(answer)]
+        if not answered:
             return None
-        return _YEAR.sub(str(int(years.pop()) + step), previous)
+        asked = [str(max(answered) + step)]
     if years:
         return _YEAR.sub(asked[0], previous)
     if _patterns("present").search(previous):
