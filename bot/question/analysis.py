@@ -114,7 +114,7 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
     attribute = asked_attribute(main, language)
     wanted = concept_group(attribute) if attribute and stem(attribute) not in (
         QUESTION_WORDS | KIND_WORDS | named) else frozenset()
-    narrowed = frozenset().union(*(synonym_group(w)
+    narrowed = frozenset().union(*(_category_stems(w)
                                    for w in qualifier_words(main, language, named)))
     # a comparison may narrow each side differently ("the fee for a small company at A with
     # the SME fee at B"): its qualifier ranks sentences by coverage, not as a check
@@ -128,6 +128,14 @@ def analyse_part(text: str, entities: list[str], language: str, compared: bool) 
                 frozenset() if compared else narrowed,
                 practice, asks_for_clusters(main, language),
                 concept_group(noun, language) if noun else frozenset(), language)
+
+
+def _category_stems(word: str) -> frozenset[str]:
+    """The stems a category word is written with: a compound's first word too, when it is a
+    word of its own ("medium-sized": a "Medium company"; not "non-" of "non-members")."""
+    head = word.split("-")[0]
+    return synonym_group(word) | (synonym_group(head) if "-" in word and len(head) >= 4
+                                  else frozenset())
 
 
 def _asks_practice(text: str, language: str) -> bool:
