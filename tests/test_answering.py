@@ -219,6 +219,12 @@ def test_only_a_comparison_is_searched_per_cluster(bot: Bot, monkeypatch) -> Non
         ("Who initiated Klaster LifeScience Kraków and who initiated the Hellenic BioCluster?",
          ["Klaster LifeScience Kraków", "Hellenic BioCluster"],
          ["Who initiated Klaster LifeScience Kraków?", "Who initiated the Hellenic BioCluster?"]),
+        # a list of three, a name typed without its accent
+        ("add up 2024 fee income for murztal, adige and vilaine",
+         ["Mürztal BioHub", "Adige Energia Cluster", "Vilaine Santé Cluster"],
+         ["add up 2024 fee income for murztal", "add up 2024 fee income for adige",
+          "add up 2024 fee income for vilaine"]),
+        ("fees at Alpha, compared with Beta", ["Alpha", "Beta"], ["fees at Alpha", "fees at Beta"]),
     ],
 )
 def test_a_comparison_is_asked_of_each_organisation(question: str, subjects: list[str],

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections import defaultdict
 from functools import cache
 from pathlib import Path
@@ -211,15 +212,22 @@ def other_names(question: str, entities: list[str], written: dict[str, str],
             if not {w for w in words(fold(name)) if w not in GENERIC_NAME_WORDS} & known]
 
 
+def _unaccented(text: str) -> str:
+    """``text`` with each letter written without its accent, one character for one
+    ("Mürztal": "Murztal"), so that positions in it are positions in ``text``."""
+    return "".join(unicodedata.normalize("NFD", c)[0] for c in text)
+
+
 def name_span(text: str, name: str) -> tuple[int, int] | None:
     """Where ``name`` (or the distinctive words of it, with the rest of the name as written)
-    occurs in ``text``."""
-    match = re.search(re.escape(name), text, re.I)
+    occurs in ``text``, accents aside ("murztal" for Mürztal BioHub)."""
+    plain = _unaccented(text)
+    match = re.search(re.escape(_unaccented(name)), plain, re.I)
     if match:
         return match.span()
-    distinctive = [w for w in content_words(name) if w not in GENERIC_NAME_WORDS]
+    distinctive = [_unaccented(w) for w in content_words(name) if w not in GENERIC_NAME_WORDS]
     spots = sorted((m.span(), i) for i, w in enumerate(distinctive)
-                   for m in re.finditer(rf"\b{re.escape(w)}\b", text, re.I))
+                   for m in re.finditer(rf"\b{re.escape(w)}\b", plain, re.I))
     if not spots:
         return None
     # runs of the name's words written together ("boyne valley"); the longest, then the one
@@ -236,13 +244,17 @@ def name_span(text: str, name: str) -> tuple[int, int] | None:
     return run[0][0][0], end + (tail.end() if tail else 0)
 
 
-_JOINER_BEFORE = re.compile(r"(?:\s*,)?\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b"
+_JOINER_BEFORE = re.compile(r"(?:\s*,\s*(?:\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)?"
+                            r"|\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)"
                             r"\s*(?:\bthe\s+)?$", re.I)
 #: A question's next part: ", and how many ...", " and was ...".
 QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
                            r"does|do|has|have)\b)", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\b")
-_JOINER_AFTER = re.compile(r"^\s*(?:,\s*)?\b(?:and|or|with|versus|vs\.?)\b\s*(?:\bthe\s+)?", re.I)
+_JOINING_WORD = re.compile(r"\b(?:and|or|with|versus|vs|compared)\b", re.I)
+_JOINER_AFTER = re.compile(r"^\s*(?:,\s*(?:\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)?"
+                           r"|\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)"
+                           r"\s*(?:\bthe\s+)?", re.I)
 
 
 def subject_question(question: str, subject: str, subjects: list[str]) -> str:
@@ -266,7 +278,8 @@ def subject_question(question: str, subject: str, subjects: list[str]) -> str:
         end += possessive.end() if possessive else 0
         before = _JOINER_BEFORE.search(text[:start])
         after = _JOINER_AFTER.match(text[end:])
-        if before:
+        # a word that joins it ("A or B") goes with it before a comma alone ("A, B")
+        if before and (_JOINING_WORD.search(before.group(0)) or not after):
             start = before.start()
         elif after:
             end += after.end()
