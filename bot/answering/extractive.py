@@ -22,7 +22,7 @@ import numpy as np
 from ..chunking import HEADING_SEPARATOR
 from ..organisations import MULTIPLE
 from ..question import Part, Question
-from ..question.vocabulary import in_dictionary, tells_action
+from ..question.vocabulary import tells_action
 from ..retrieval import Hit
 from ..text import fold
 from . import ABSTAIN_TEXT, Answer, Answerer, Source, comparisons, thresholds
@@ -41,6 +41,7 @@ from .passages import (
 from .practices import language_of, practice
 from .rankings import compute, with_records
 from .scoring import sentence_scorer
+from .unknown import absent, naming
 
 EmbedTexts = Callable[[list[str]], Sequence[Sequence[float]]]
 
@@ -57,12 +58,6 @@ def _quotable(hit: Hit) -> list[tuple[int, tuple[str, str]]]:
                 for h in (hit.metadata.get("title") or "", *path, *inner) if h}
     kept = [(n, unit) for n, unit in units if fold(unit[0].strip(" .:")) not in headings]
     return kept or units
-
-
-def _described(hit: Hit) -> str:
-    """A hit's text with the title, headings and cluster of its passage."""
-    return " ".join([hit.text, *(str(hit.metadata.get(key) or "")
-                                 for key in ("title", "heading_path", "cluster"))])
 
 
 class ExtractiveAnswerer(Answerer):
@@ -97,7 +92,7 @@ class ExtractiveAnswerer(Answerer):
         absent = self.absent(question, hits)
         if absent:
             return absent
-        hits = self._naming(question, hits)
+        hits = naming(question, hits)
         subjects = question.subjects
         bounded = None if len(subjects) == 1 else thresholds.passing(
             self._scoring(), question, hits)
@@ -132,42 +127,8 @@ class ExtractiveAnswerer(Answerer):
 
     def absent(self, question: Question, hits: list[Hit]) -> Answer | None:
         """An abstention that says what the documents hold, when the question names no
-        cluster of the index and a name it gives ("Lyonbiopole") is in no retrieved passage:
-        another name it gives that the passages use ("SME") is a term of the documents."""
-        names = self._unknown_names(question)
-        if not names:
-            return None
-        texts = [_described(h) for h in hits]
-        missing = [name for name in names if not any(about(text, name) for text in texts)]
-        if not missing:
-            return None
-        clusters = list(dict.fromkeys(
-            str(h.metadata["cluster"]) for h in hits
-            if h.metadata.get("cluster") and h.metadata["cluster"] != "multiple"))
-        held = f" The passages found are about {', '.join(clusters[:4])}." if clusters else ""
-        names = ", ".join(missing)
-        return Answer(f"The indexed documents say nothing about {names}.{held}", True, [],
-                      {"backend": self.name, "abstain_reason": f"no passage names {names}"})
-
-    @staticmethod
-    def _unknown_names(question: Question) -> list[str]:
-        """The names a question that names no cluster of the index gives ("Lyonbiopole"):
-        not a single word of the question's language ("¿Cuántos socios ...?")."""
-        if question.entities:
-            return []
-        return [name for name in question.unknown
-                if not (len(name.split()) == 1 and in_dictionary(name, question.language))]
-
-    def _naming(self, question: Question, hits: list[Hit]) -> list[Hit]:
-        """``hits``, the text of those that do not name the organisation a question asks
-        about emptied (kept in place: the rank of a hit is its citation number), when the index
-        knows it only from passages that mention it ("BioWin"): another organisation's
-        passages do not answer for it."""
-        names = self._unknown_names(question)
-        if not names:
-            return hits
-        return [hit if any(about(_described(hit), name) for name in names)
-                else replace(hit, text="") for hit in hits]
+        cluster of the index and a name it gives is in no retrieved passage (``unknown``)."""
+        return absent(question, hits, self.name)
 
     def _rank(self, question: Question, hits: list[Hit]) -> Answer | None:
         """A superlative, a change or a total answered from the records of a table ("the
