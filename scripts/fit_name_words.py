@@ -43,7 +43,7 @@ def readings(bot: Bot, questions: list) -> list[tuple[float, bool]]:
                for n in [*matcher.names, *matcher.aliases]):
             continue
         tokens = words(folded)
-        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w'’-]*", q.question)}
+        capitalised = names.capitalised_words(q.question)
         asked = {fold(o) for o in q.organisations}
         for position, word in enumerate(tokens):
             cluster = matcher.keys.get(word)

@@ -75,6 +75,12 @@ def name_words(name: str) -> set[str]:
     return {w for w in words(fold(name)) if w not in GENERIC_NAME_WORDS and len(w) > 2}
 
 
+def capitalised_words(question: str) -> set[str]:
+    """The words ``question`` writes with a capital, folded: a common word so written is a
+    name ("What does Energy charge?")."""
+    return {fold(w) for w in re.findall(r"\b[A-Z][\w'’-]*", question)}
+
+
 def zipf(word: str) -> float:
     """How common ``word`` is in English (wordfreq's Zipf scale; 0 for a word it does not
     know)."""
@@ -140,7 +146,7 @@ class EntityMatcher:
             if match and match.start() < found.get(name, 10**9):
                 found[name] = match.start()
         tokens = words(folded)
-        capitalised = {fold(w) for w in re.findall(r"\b[A-Z][\w'’-]*", question)}
+        capitalised = capitalised_words(question)
         for position, word in enumerate(tokens):
             name = self.keys.get(word) or self._misspelt(word)
             beside = set(tokens[max(position - 1, 0):position + 2])
@@ -244,17 +250,16 @@ def name_span(text: str, name: str) -> tuple[int, int] | None:
     return run[0][0][0], end + (tail.end() if tail else 0)
 
 
-_JOINER_BEFORE = re.compile(r"(?:\s*,\s*(?:\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)?"
-                            r"|\s*\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)"
-                            r"\s*(?:\bthe\s+)?$", re.I)
+#: Words that join names compared: "A and B", "A compared with B".
+_JOINERS = r"(?:and|or|with|versus|vs\.?|compared (?:with|to))"
+_JOINER_BEFORE = re.compile(rf"(?:\s*,\s*(?:\b{_JOINERS}\b)?|\s*\b{_JOINERS}\b)\s*(?:\bthe\s+)?$",
+                            re.I)
 #: A question's next part: ", and how many ...", " and was ...".
 QUESTION_PART = re.compile(r",?\s+and\s+(?=(?:how|what|when|who|where|which|was|were|is|are|did|"
                            r"does|do|has|have)\b)", re.I)
 _POSSESSIVE = re.compile(r"^['’]s\b")
-_JOINING_WORD = re.compile(r"\b(?:and|or|with|versus|vs|compared)\b", re.I)
-_JOINER_AFTER = re.compile(r"^\s*(?:,\s*(?:\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)?"
-                           r"|\b(?:and|or|with|versus|vs\.?|compared (?:with|to))\b)"
-                           r"\s*(?:\bthe\s+)?", re.I)
+_JOINING_WORD = re.compile(rf"\b{_JOINERS}\b", re.I)
+_JOINER_AFTER = re.compile(rf"^\s*(?:,\s*(?:\b{_JOINERS}\b)?|\b{_JOINERS}\b)\s*(?:\bthe\s+)?", re.I)
 
 
 def subject_question(question: str, subject: str, subjects: list[str]) -> str:
