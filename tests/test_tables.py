@@ -179,7 +179,7 @@ def test_superlatives_ordinals_and_practices_are_read_from_the_lexicons() -> Non
                      "porto coworking desk why was it dropped",
                      "What is Clinic Match and what has it produced?",
                      "onboarding buddies, does it work", "what made sponsorship work",
-                     "member portal - what happend?", "Which practice are they copying?"):
+                     "Which practice are they copying?"):
         assert asks_practice(question), question
 
 
